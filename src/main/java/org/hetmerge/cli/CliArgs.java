@@ -1,0 +1,18 @@
+package org.hetmerge.cli;
+
+import java.util.List;
+
+/** The arguments of the running command line, for provenance records. */
+final class CliArgs {
+    private CliArgs() {}
+
+    private static volatile List<String> args = List.of();
+
+    static void set(String[] a) {
+        args = List.of(a);
+    }
+
+    static List<String> current() {
+        return args;
+    }
+}

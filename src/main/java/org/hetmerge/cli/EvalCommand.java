@@ -1,0 +1,60 @@
+package org.hetmerge.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.hetmerge.data.Datasets;
+import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Task;
+import org.hetmerge.eval.Accuracy;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.ModelIO;
+import org.hetmerge.model.TaskHead;
+import org.hetmerge.util.Torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Test accuracy of a model on its task's classes (or on the classes given).",
+        footer = {"", "Examples:", "  hetmerge eval runs/a", "  hetmerge eval runs/a --classes 0-9 --json"})
+public final class EvalCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "MODEL", description = "Model directory.")
+    Path model;
+
+    @Option(names = "--classes", description = "Classes to score (argmax over exactly these); default: each task of the model.")
+    String classes;
+
+    @Option(names = "--batch-size", defaultValue = "500") int batchSize;
+
+    @Option(names = "--json", description = "Print {\"accuracy\": …, \"samples\": …}.")
+    boolean json;
+
+    @Mixin
+    CommonOptions common;
+
+    public Integer call() {
+        Main.applyCommon(common);
+        try (NDManager mgr = Torch.newManager(); Model m = ModelIO.load(model, mgr)) {
+            ImageSplits data = Datasets.images(m.dataset(), common.dataDir);
+            List<Integer> cls = classes != null
+                    ? Task.parseClasses(classes, data.info())
+                    : m.tasks().stream().flatMap(t -> t.task().classes().stream()).distinct().toList();
+            Accuracy.Result r = Accuracy.evaluate(m, data, cls, batchSize);
+            if (json) {
+                JsonObject o = new JsonObject();
+                o.addProperty("accuracy", r.accuracy());
+                o.addProperty("samples", r.samples());
+                System.out.println(o);
+            } else {
+                String label = classes != null ? classes : String.join(" + ", m.tasks().stream().map(TaskHead::task).map(Task::classesLabel).toList());
+                System.out.printf("%-12s %-10s %s%n", "classes", "accuracy", "samples");
+                System.out.printf("%-12s %-10s %d%n", label, String.format("%.2f%%", 100 * r.accuracy()), r.samples());
+            }
+        }
+        return 0;
+    }
+}

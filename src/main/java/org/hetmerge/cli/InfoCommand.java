@@ -1,0 +1,87 @@
+package org.hetmerge.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.ModelIO;
+import org.hetmerge.model.Space;
+import org.hetmerge.model.Spaces;
+import org.hetmerge.model.TaskHead;
+import org.hetmerge.model.Unit;
+import org.hetmerge.util.Torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Architecture, parameter count, FLOPs per input, units and merge spaces of a model.",
+        footer = {"", "Examples:", "  hetmerge info runs/a", "  hetmerge info runs/a --json"})
+public final class InfoCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "MODEL", description = "Model directory.")
+    Path model;
+
+    @Option(names = "--json", description = "Print as JSON.")
+    boolean json;
+
+    @Mixin
+    CommonOptions common;
+
+    public Integer call() {
+        Main.applyCommon(common);
+        try (NDManager mgr = Torch.newManager(); Model m = ModelIO.load(model, mgr)) {
+            List<Space> spaces = Spaces.derive(m.graph());
+            if (json) {
+                JsonObject o = new JsonObject();
+                o.addProperty("name", m.name());
+                o.addProperty("architecture", m.architecture() == null ? "merged" : m.architecture().label());
+                o.addProperty("parameters", m.graph().parameterCount());
+                o.addProperty("flops", m.graph().flops());
+                JsonArray sp = new JsonArray();
+                for (Space s : spaces) {
+                    JsonObject j = new JsonObject();
+                    j.addProperty("name", s.name());
+                    j.addProperty("width", s.width());
+                    j.addProperty("fixed", s.fixed());
+                    j.addProperty("tap", s.tap());
+                    JsonArray mem = new JsonArray();
+                    s.members().forEach(x -> mem.add(x.toString()));
+                    j.add("members", mem);
+                    sp.add(j);
+                }
+                o.add("spaces", sp);
+                System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(o));
+                return 0;
+            }
+            System.out.println("model        " + m.name());
+            System.out.println("architecture " + (m.architecture() == null ? "merged" : m.architecture().label()));
+            for (TaskHead t : m.tasks()) {
+                System.out.println("task         " + t.task().dataset() + " " + t.task().classesLabel() + " (" + String.join(", ", t.task().classNames()) + ") → " + t.output());
+            }
+            System.out.printf("parameters   %,d%n", m.graph().parameterCount());
+            System.out.printf("FLOPs/input  %,d  (multiply-adds × 2)%n", m.graph().flops());
+            if (m.info().has("training")) {
+                JsonObject tr = m.info().getAsJsonObject("training");
+                if (tr.has("testAccuracy")) System.out.printf("test acc     %.2f%%%n", 100 * tr.get("testAccuracy").getAsDouble());
+            }
+            System.out.println();
+            System.out.println("units (alignable: residual blocks and plain layers, per stage)");
+            for (Unit u : m.graph().units()) {
+                System.out.printf("  %-18s %-8s %-9s %s%n", u.name(), u.stage(), u.kind().name().toLowerCase(), u.output());
+            }
+            System.out.println();
+            System.out.println("spaces (" + spaces.stream().filter(s -> !s.fixed()).count() + " mergeable, " + spaces.stream().filter(Space::fixed).count() + " fixed)");
+            System.out.printf("  %-24s %6s  %-6s %-24s %s%n", "space", "width", "", "tap", "parameters (name[axis])");
+            for (Space s : spaces) {
+                String members = String.join(" ", s.members().stream().map(Space.Member::toString).toList());
+                System.out.printf("  %-24s %6d  %-6s %-24s %s%n", s.name(), s.width(), s.fixed() ? "fixed" : "", s.tap() == null ? "-" : s.tap(), members);
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,59 @@
+package org.hetmerge.cli;
+
+import java.io.PrintWriter;
+import org.hetmerge.util.Progress;
+import org.hetmerge.util.UserException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The hetmerge command line. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or input. */
+@Command(name = "hetmerge", mixinStandardHelpOptions = true, version = "hetmerge " + org.hetmerge.util.Provenance.VERSION,
+        description = "Merge neural networks trained on different tasks — even of different depth and width — without training.",
+        subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or input.",
+                "Run 'hetmerge COMMAND --help' for a command's options and examples."})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code (used by tests, too). */
+    public static int run(String... args) {
+        CliArgs.set(args);
+        CommandLine cl = commandLine();
+        return cl.execute(args);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            boolean debug = parsed.hasMatchedOption("--debug") || "1".equals(System.getenv("HETMERGE_DEBUG"));
+            PrintWriter err = cmd.getErr();
+            Throwable root = ex;
+            if (root instanceof UserException u) {
+                err.println("hetmerge: error: " + u.getMessage());
+                if (debug) ex.printStackTrace(err);
+                err.flush();
+                return 2;
+            }
+            err.println("hetmerge: failed: " + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage())
+                    + (debug ? "" : " (run with --debug for details)"));
+            if (debug) ex.printStackTrace(err);
+            err.flush();
+            return 1;
+        });
+        cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? 2 : 1);
+        return cl;
+    }
+
+    static void applyCommon(CommonOptions c) {
+        Progress.setDefault(c.quiet ? Progress.Style.QUIET : Progress.Style.AUTO);
+    }
+}

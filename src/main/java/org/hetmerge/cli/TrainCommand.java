@@ -1,0 +1,142 @@
+package org.hetmerge.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.hetmerge.data.DatasetInfo;
+import org.hetmerge.data.Datasets;
+import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Task;
+import org.hetmerge.eval.Accuracy;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.ModelIO;
+import org.hetmerge.model.zoo.ArchSpec;
+import org.hetmerge.train.ModelFactory;
+import org.hetmerge.train.Recipe;
+import org.hetmerge.train.Trainer;
+import org.hetmerge.util.Progress;
+import org.hetmerge.util.Provenance;
+import org.hetmerge.util.Torch;
+import org.hetmerge.util.UserException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a task model and write it as model.json + weights.safetensors.",
+        footer = {"", "Examples:",
+                "  hetmerge train --arch resnet --depth 20 --width 2 --classes 0-4 --epochs 3 --seed 1 --out runs/a",
+                "  hetmerge train --arch mlp --depth 2 --width 256 --classes 5-9 --epochs 2 --out runs/mlp",
+                "  hetmerge train --arch vgg --depth 11 --width 0.25 --classes 0,2,4 --out runs/v"})
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--arch", required = true, description = "Architecture: mlp, resnet or vgg.")
+    String arch;
+
+    @Option(names = "--depth", description = "mlp: hidden layers; resnet: 6n+2 (20, 32, 56, …); vgg: 11, 13 or 16.")
+    Integer depth;
+
+    @Option(names = "--width", description = "resnet/vgg: channel multiplier (0.5, 1, 2, …); mlp: units per layer. Default 1 (mlp: 256).")
+    Double width;
+
+    @Option(names = "--widths", split = ",", paramLabel = "N", description = "mlp only: explicit hidden widths, e.g. 512,256.")
+    List<Integer> widths;
+
+    @Option(names = "--head", defaultValue = "embedding", description = "Head: embedding (shared class vectors, default) or linear.")
+    String head;
+
+    @Option(names = "--embed-dim", defaultValue = "64", description = "Embedding head dimension (default ${DEFAULT-VALUE}).")
+    int embedDim;
+
+    @Option(names = "--head-scale", defaultValue = "16", description = "Cosine logit scale of the embedding head (default ${DEFAULT-VALUE}).")
+    float headScale;
+
+    @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "Dataset (default ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--classes", required = true, description = "Task classes: 0-4, 0,2,4 or names.")
+    String classes;
+
+    @Option(names = "--epochs", defaultValue = "3") int epochs;
+    @Option(names = "--batch-size", defaultValue = "128") int batchSize;
+    @Option(names = "--lr", defaultValue = "0.1", description = "Peak learning rate (default ${DEFAULT-VALUE}).") double lr;
+    @Option(names = "--momentum", defaultValue = "0.9") double momentum;
+    @Option(names = "--weight-decay", defaultValue = "5e-4") double weightDecay;
+    @Option(names = "--schedule", defaultValue = "cosine", description = "cosine (warm-up + cosine) or onecycle.") String schedule;
+    @Option(names = "--warmup", defaultValue = "0.1", description = "Warm-up fraction of all steps (cosine).") double warmup;
+    @Option(names = "--no-augment", description = "Disable random crop (pad 2) and horizontal flip.") boolean noAugment;
+    @Option(names = "--limit", defaultValue = "0", description = "Train on at most N images (0 = all).") int limit;
+    @Option(names = "--seed", defaultValue = "1", description = "Seed for initialization, shuffling and augmentation (default ${DEFAULT-VALUE}).") long seed;
+
+    @Option(names = {"-o", "--out"}, required = true, description = "Output model directory.")
+    Path out;
+
+    @Option(names = "--force", description = "Replace the output directory if it exists.")
+    boolean force;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Mixin
+    CommonOptions common;
+
+    public Integer call() {
+        Main.applyCommon(common);
+        if (Files.exists(out) && !force) throw new UserException("output directory " + out + " already exists (use --force to replace it)");
+        DatasetInfo info = Datasets.info(dataset);
+        Task task = Task.of(info, Task.parseClasses(classes, info));
+        ArchSpec spec = archSpec();
+        Recipe recipe = new Recipe(epochs, batchSize, lr, momentum, weightDecay, schedule, warmup, !noAugment, seed, limit);
+        ImageSplits data = Datasets.images(dataset, common.dataDir);
+        try (NDManager mgr = Torch.newManager(); Model fresh = ModelFactory.create(spec, info.inputShape(), task, seed, mgr)) {
+            Progress.info(String.format("training %s on %s classes %s (%s), %d parameters",
+                    spec.label(), dataset, task.classesLabel(), String.join(", ", task.classNames()), fresh.graph().parameterCount()));
+            Trainer.Result r = Trainer.train(fresh.graph(), fresh.params(), fresh.tasks().get(0), data, recipe);
+            Accuracy.Result acc = Accuracy.evaluate(fresh, data, task.classes(), 500);
+            JsonObject training = new Gsonish().recipe(recipe);
+            training.addProperty("testAccuracy", acc.accuracy());
+            training.addProperty("testSamples", acc.samples());
+            training.addProperty("trainAccuracyLastEpoch", r.trainAccuracy());
+            training.addProperty("finalLoss", r.finalLoss());
+            training.addProperty("seconds", r.seconds());
+            training.addProperty("imagesPerSecond", r.imagesPerSecond());
+            training.addProperty("dataset", dataset);
+            fresh.info().add("training", training);
+            fresh.info().add("provenance", Provenance.now("hetmerge train " + String.join(" ", CliArgs.current())));
+            ModelIO.save(fresh, out, force);
+            if (json) {
+                JsonObject o = new JsonObject();
+                o.addProperty("model", out.toString());
+                o.addProperty("accuracy", acc.accuracy());
+                o.addProperty("samples", acc.samples());
+                o.addProperty("seconds", r.seconds());
+                o.addProperty("imagesPerSecond", r.imagesPerSecond());
+                System.out.println(o);
+            } else {
+                System.out.printf("test accuracy %.2f%% on %d images (classes %s); %.0f s, %.0f img/s; saved to %s%n",
+                        100 * acc.accuracy(), acc.samples(), task.classesLabel(), r.seconds(), r.imagesPerSecond(), out);
+            }
+        }
+        return 0;
+    }
+
+    ArchSpec archSpec() {
+        int d = depth != null ? depth : switch (arch) {
+            case "resnet" -> 20;
+            case "vgg" -> 11;
+            default -> 2;
+        };
+        double w = width != null ? width : arch.equals("mlp") ? 256 : 1;
+        if (widths != null && !arch.equals("mlp")) throw new UserException("--widths is for --arch mlp only");
+        return new ArchSpec(arch, d, w, widths, head, embedDim, headScale);
+    }
+
+    /** JSON of a recipe (records serialize field by field). */
+    static final class Gsonish {
+        JsonObject recipe(Recipe r) {
+            return new com.google.gson.Gson().toJsonTree(r).getAsJsonObject();
+        }
+    }
+}

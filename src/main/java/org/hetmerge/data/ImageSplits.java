@@ -1,0 +1,90 @@
+package org.hetmerge.data;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.hetmerge.util.Rng;
+
+/**
+ * The three parts of an image dataset: training (minus a held-out part), the held-out calibration
+ * part (never trained on; merging draws its unlabeled samples here), and test. The held-out part is a
+ * fixed, class-balanced set independent of any task's class list.
+ */
+public final class ImageSplits {
+    /** Held-out images per class (Fashion-MNIST: 6,000 of the 60,000 training images). */
+    public static final int HELD_OUT_PER_CLASS = 600;
+
+    private final DatasetInfo info;
+    private final ImageData train;
+    private final ImageData test;
+    private final int[] trainIdx;
+    private final int[] calibIdx;
+
+    private ImageSplits(DatasetInfo info, ImageData train, ImageData test) {
+        this.info = info;
+        this.train = train;
+        this.test = test;
+        int k = info.classNames().size();
+        int[] taken = new int[k];
+        List<Integer> tr = new ArrayList<>();
+        List<Integer> ca = new ArrayList<>();
+        int[] order = Rng.permutation(train.count(), new SplittableRandom(0xCA11B));
+        for (int i : order) {
+            int y = train.labels()[i];
+            if (taken[y] < HELD_OUT_PER_CLASS) {
+                taken[y]++;
+                ca.add(i);
+            } else {
+                tr.add(i);
+            }
+        }
+        trainIdx = tr.stream().mapToInt(Integer::intValue).sorted().toArray();
+        calibIdx = ca.stream().mapToInt(Integer::intValue).sorted().toArray();
+    }
+
+    private static final java.util.Map<Path, ImageSplits> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Fashion-MNIST, read once per directory per process. */
+    public static ImageSplits fashionMnist(Path dataDir) {
+        Path dir = FashionMnist.locate(dataDir).toAbsolutePath().normalize();
+        return CACHE.computeIfAbsent(dir, d -> new ImageSplits(FashionMnist.INFO, FashionMnist.load(d, true), FashionMnist.load(d, false)));
+    }
+
+    public static ImageSplits of(DatasetInfo info, ImageData train, ImageData test) {
+        return new ImageSplits(info, train, test);
+    }
+
+    public DatasetInfo info() {
+        return info;
+    }
+
+    public ImageData trainData() {
+        return train;
+    }
+
+    public ImageData testData() {
+        return test;
+    }
+
+    /** Training indices whose label is in {@code classes}. */
+    public int[] train(List<Integer> classes) {
+        return filter(train, trainIdx, classes);
+    }
+
+    public int[] calibration(List<Integer> classes) {
+        return filter(train, calibIdx, classes);
+    }
+
+    public int[] test(List<Integer> classes) {
+        int[] all = new int[test.count()];
+        for (int i = 0; i < all.length; i++) all[i] = i;
+        return filter(test, all, classes);
+    }
+
+    static int[] filter(ImageData d, int[] idx, List<Integer> classes) {
+        boolean[] keep = new boolean[1 + classes.stream().mapToInt(Integer::intValue).max().orElse(0)];
+        for (int c : classes) keep[c] = true;
+        return java.util.Arrays.stream(idx).filter(i -> d.labels()[i] < keep.length && keep[d.labels()[i]]).toArray();
+    }
+}

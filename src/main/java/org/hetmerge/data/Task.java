@@ -1,0 +1,70 @@
+package org.hetmerge.data;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.hetmerge.util.UserException;
+
+/**
+ * A task: a dataset and an ordered list of its classes (global class ids of the dataset).
+ *
+ * @param dataset dataset name, e.g. "fashion-mnist"
+ * @param classes global class ids, in task order
+ * @param classNames names of those classes
+ * @param datasetClasses number of classes of the whole dataset
+ */
+public record Task(String dataset, List<Integer> classes, List<String> classNames, int datasetClasses) {
+    public Task {
+        classes = List.copyOf(classes);
+        classNames = List.copyOf(classNames);
+    }
+
+    public static Task of(DatasetInfo info, List<Integer> classes) {
+        List<String> names = new ArrayList<>();
+        for (int c : classes) names.add(info.classNames().get(c));
+        return new Task(info.name(), classes, names, info.classNames().size());
+    }
+
+    /**
+     * Parses "0-4", "0,1,2", "5-7,9" or class names ("noun.animal,noun.plant").
+     * Rejects duplicates and ids out of range with a message naming the offender.
+     */
+    public static List<Integer> parseClasses(String spec, DatasetInfo info) {
+        if (spec == null || spec.isBlank()) throw new UserException("--classes is empty");
+        int n = info.classNames().size();
+        List<Integer> out = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        for (String part : spec.split(",")) {
+            String p = part.trim();
+            if (p.isEmpty()) throw new UserException("--classes '" + spec + "' has an empty item");
+            List<Integer> ids = new ArrayList<>();
+            if (p.matches("\\d+-\\d+")) {
+                int a = Integer.parseInt(p.substring(0, p.indexOf('-')));
+                int b = Integer.parseInt(p.substring(p.indexOf('-') + 1));
+                if (a > b) throw new UserException("--classes range '" + p + "' is empty (start > end)");
+                for (int i = a; i <= b; i++) ids.add(i);
+            } else if (p.matches("\\d+")) {
+                ids.add(Integer.parseInt(p));
+            } else {
+                int idx = info.classNames().indexOf(p);
+                if (idx < 0) throw new UserException("--classes: '" + p + "' is not a class of " + info.name() + " (classes: 0-" + (n - 1) + " or " + String.join(", ", info.classNames()) + ")");
+                ids.add(idx);
+            }
+            for (int id : ids) {
+                if (id < 0 || id >= n) throw new UserException("--classes: class " + id + " is out of range for " + info.name() + " (0-" + (n - 1) + ")");
+                if (!seen.add(id)) throw new UserException("--classes: class " + id + " is listed twice in '" + spec + "'");
+                out.add(id);
+            }
+        }
+        return out;
+    }
+
+    public String classesLabel() {
+        List<Integer> c = classes;
+        boolean contiguous = true;
+        for (int i = 1; i < c.size(); i++) contiguous &= c.get(i) == c.get(i - 1) + 1;
+        if (contiguous && c.size() > 2) return c.get(0) + "-" + c.get(c.size() - 1);
+        return String.join(",", c.stream().map(String::valueOf).toList());
+    }
+}

@@ -1,0 +1,82 @@
+package org.hetmerge.model;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.hetmerge.model.op.Add;
+import org.hetmerge.model.op.AvgPool;
+import org.hetmerge.model.op.BatchNorm;
+import org.hetmerge.model.op.Conv2d;
+import org.hetmerge.model.op.CosineHead;
+import org.hetmerge.model.op.Dropout;
+import org.hetmerge.model.op.Flatten;
+import org.hetmerge.model.op.Gelu;
+import org.hetmerge.model.op.GlobalAvgPool;
+import org.hetmerge.model.op.LayerNorm;
+import org.hetmerge.model.op.Linear;
+import org.hetmerge.model.op.MaxPool;
+import org.hetmerge.model.op.Op;
+import org.hetmerge.model.op.Relu;
+
+/** The graph as JSON: complete enough to rebuild it with no code that knows the architecture. */
+public final class GraphJson {
+    private GraphJson() {}
+
+    private static final Gson GSON = new Gson();
+    private static final Map<String, Class<? extends Op>> TYPES = Map.ofEntries(
+            Map.entry("conv2d", Conv2d.class), Map.entry("linear", Linear.class),
+            Map.entry("batchnorm", BatchNorm.class), Map.entry("layernorm", LayerNorm.class),
+            Map.entry("relu", Relu.class), Map.entry("gelu", Gelu.class), Map.entry("add", Add.class),
+            Map.entry("maxpool", MaxPool.class), Map.entry("avgpool", AvgPool.class),
+            Map.entry("globalavgpool", GlobalAvgPool.class), Map.entry("flatten", Flatten.class),
+            Map.entry("dropout", Dropout.class), Map.entry("cosinehead", CosineHead.class));
+
+    public static JsonObject toJson(Graph g) {
+        JsonObject o = new JsonObject();
+        o.add("input", GSON.toJsonTree(g.inputShape()));
+        JsonArray nodes = new JsonArray();
+        for (Node n : g.nodes()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("name", n.name());
+            j.addProperty("op", n.op().type());
+            GSON.toJsonTree(n.op()).getAsJsonObject().entrySet().forEach(e -> j.add(e.getKey(), e.getValue()));
+            j.add("inputs", GSON.toJsonTree(n.inputs()));
+            nodes.add(j);
+        }
+        o.add("nodes", nodes);
+        o.add("outputs", GSON.toJsonTree(g.outputs()));
+        JsonArray units = new JsonArray();
+        for (Unit u : g.units()) units.add(GSON.toJsonTree(u));
+        o.add("units", units);
+        return o;
+    }
+
+    public static Graph fromJson(JsonObject o) {
+        int[] input = GSON.fromJson(o.get("input"), int[].class);
+        List<Node> nodes = new ArrayList<>();
+        for (JsonElement e : o.getAsJsonArray("nodes")) {
+            JsonObject j = e.getAsJsonObject();
+            String name = j.get("name").getAsString();
+            String type = j.get("op").getAsString();
+            Class<? extends Op> cls = TYPES.get(type);
+            if (cls == null) throw new IllegalArgumentException("node '" + name + "': unknown op '" + type + "' (known: " + String.join(", ", new java.util.TreeSet<>(TYPES.keySet())) + ")");
+            JsonObject attrs = j.deepCopy();
+            attrs.remove("name");
+            attrs.remove("op");
+            attrs.remove("inputs");
+            Op op = GSON.fromJson(attrs, cls);
+            List<String> inputs = new ArrayList<>();
+            for (JsonElement i : j.getAsJsonArray("inputs")) inputs.add(i.getAsString());
+            nodes.add(new Node(name, op, inputs));
+        }
+        List<String> outputs = new ArrayList<>();
+        for (JsonElement e : o.getAsJsonArray("outputs")) outputs.add(e.getAsString());
+        List<Unit> units = new ArrayList<>();
+        if (o.has("units")) for (JsonElement e : o.getAsJsonArray("units")) units.add(GSON.fromJson(e, Unit.class));
+        return new Graph(input, nodes, outputs, units);
+    }
+}

@@ -1,0 +1,140 @@
+package org.hetmerge.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.hetmerge.data.Task;
+import org.hetmerge.model.op.Op;
+import org.hetmerge.model.op.ParamDef;
+import org.hetmerge.model.zoo.ArchSpec;
+import org.hetmerge.util.AtomicDir;
+import org.hetmerge.util.UserException;
+
+/**
+ * Model directories: {@code model.json} (architecture, graph, tasks, provenance) and
+ * {@code weights.safetensors} (DJL's NDList SAFETENSORS encoding, tensors named as in the graph).
+ */
+public final class ModelIO {
+    private ModelIO() {}
+
+    public static final String FORMAT = "hetmerge-model/1";
+    public static final String MODEL_JSON = "model.json";
+    public static final String WEIGHTS = "weights.safetensors";
+    static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
+
+    public static JsonObject toJson(Model m) {
+        JsonObject o = new JsonObject();
+        o.addProperty("format", FORMAT);
+        o.addProperty("name", m.name());
+        if (m.architecture() != null) o.add("architecture", GSON.toJsonTree(m.architecture()));
+        JsonArray tasks = new JsonArray();
+        for (TaskHead t : m.tasks()) {
+            JsonObject j = GSON.toJsonTree(t.task()).getAsJsonObject();
+            j.addProperty("output", t.output());
+            j.add("columns", GSON.toJsonTree(t.columns()));
+            tasks.add(j);
+        }
+        o.add("tasks", tasks);
+        o.addProperty("seed", m.seed());
+        o.addProperty("parameters", m.graph().parameterCount());
+        o.addProperty("flops", m.graph().flops());
+        m.info().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+        o.add("graph", GraphJson.toJson(m.graph()));
+        return o;
+    }
+
+    /** Writes atomically: a temporary sibling directory, renamed into place when complete. */
+    public static void save(Model m, Path dir, boolean force) {
+        AtomicDir.write(dir, force, tmp -> {
+            Files.writeString(tmp.resolve(MODEL_JSON), GSON.toJson(toJson(m)) + "\n", StandardCharsets.UTF_8);
+            try (OutputStream os = Files.newOutputStream(tmp.resolve(WEIGHTS))) {
+                m.params().toNDList().encode(os, NDList.Encoding.SAFETENSORS);
+            }
+        });
+    }
+
+    public static Model load(Path dir, NDManager parent) {
+        Path json = dir.resolve(MODEL_JSON);
+        Path weights = dir.resolve(WEIGHTS);
+        if (!Files.isDirectory(dir)) throw new UserException("model directory " + dir + " does not exist");
+        if (!Files.isRegularFile(json)) throw new UserException(dir + " is not a model directory: " + MODEL_JSON + " is missing");
+        if (!Files.isRegularFile(weights)) throw new UserException(dir + " is not a model directory: " + WEIGHTS + " is missing");
+        JsonObject o;
+        try {
+            o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        } catch (IOException | JsonParseException | IllegalStateException e) {
+            throw new UserException(json + ": not valid JSON (" + e.getMessage() + ")");
+        }
+        if (!o.has("format") || !FORMAT.equals(o.get("format").getAsString())) {
+            throw new UserException(json + ": format is " + (o.has("format") ? "'" + o.get("format").getAsString() + "'" : "missing") + ", expected '" + FORMAT + "'");
+        }
+        Graph graph;
+        try {
+            graph = GraphJson.fromJson(o.getAsJsonObject("graph"));
+        } catch (RuntimeException e) {
+            throw new UserException(json + ": invalid graph: " + e.getMessage());
+        }
+        List<TaskHead> tasks = new ArrayList<>();
+        for (JsonElement e : o.getAsJsonArray("tasks")) {
+            JsonObject t = e.getAsJsonObject();
+            Task task = GSON.fromJson(t, Task.class);
+            List<Integer> cols = Arrays.stream(GSON.fromJson(t.get("columns"), int[].class)).boxed().toList();
+            String out = t.get("output").getAsString();
+            if (!graph.outputs().contains(out)) throw new UserException(json + ": task " + task.classesLabel() + " reads output '" + out + "', which the graph does not have");
+            tasks.add(new TaskHead(task, out, cols));
+        }
+        ArchSpec arch = o.has("architecture") ? GSON.fromJson(o.get("architecture"), ArchSpec.class) : null;
+        JsonObject info = new JsonObject();
+        for (String k : List.of("training", "merge", "provenance", "metrics")) if (o.has(k)) info.add(k, o.get(k));
+        Params params = new Params(parent);
+        try {
+            readWeights(weights, graph, params);
+        } catch (RuntimeException e) {
+            params.close();
+            throw e;
+        }
+        return new Model(o.get("name").getAsString(), graph, params, arch, tasks, o.get("seed").getAsLong(), info);
+    }
+
+    static void readWeights(Path file, Graph graph, Params params) {
+        NDList list;
+        try (InputStream in = Files.newInputStream(file)) {
+            list = NDList.decode(params.manager(), in);
+        } catch (IOException | RuntimeException e) {
+            throw new UserException(file + ": cannot decode safetensors (" + e.getMessage() + ")");
+        }
+        Map<String, NDArray> byName = new HashMap<>();
+        for (NDArray a : list) byName.put(a.getName(), a);
+        for (Map.Entry<String, ParamDef> e : graph.paramDefs().entrySet()) {
+            NDArray a = byName.remove(e.getKey());
+            if (a == null) throw new UserException(file + ": tensor '" + e.getKey() + "' is missing");
+            long[] expect = Arrays.stream(e.getValue().shape()).asLongStream().toArray();
+            if (!Arrays.equals(a.getShape().getShape(), expect)) {
+                throw new UserException(file + ": tensor '" + e.getKey() + "' has shape " + a.getShape()
+                        + ", expected " + Op.shapeString(e.getValue().shape()).replace('×', ',') );
+            }
+            if (a.getDataType() != DataType.FLOAT32) throw new UserException(file + ": tensor '" + e.getKey() + "' is " + a.getDataType() + ", expected float32");
+            params.put(e.getKey(), a);
+        }
+        if (!byName.isEmpty()) throw new UserException(file + ": unexpected tensors not in the graph: " + String.join(", ", byName.keySet()));
+    }
+}

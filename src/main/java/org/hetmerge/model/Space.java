@@ -1,0 +1,32 @@
+package org.hetmerge.model;
+
+import java.util.List;
+
+/**
+ * A set of feature channels shared by several tensors (METHOD.md §2).
+ *
+ * @param name e.g. "stage2.stream" (residual stream of a stage) or "stage2.block1.conv1"
+ * @param width number of channels
+ * @param fixed never transformed (network input, head embedding, logits)
+ * @param tap the node whose output observes this space (null for fixed spaces without one)
+ * @param members every parameter axis indexed by this space
+ * @param nodes the nodes whose output lies in this space, in graph order
+ */
+public record Space(String name, int width, boolean fixed, String tap, List<Member> members, List<String> nodes) {
+
+    /**
+     * A parameter axis in this space. {@code repeat} > 1 after a Flatten: index = channel · repeat +
+     * position, so the axis transforms with kron(M, I_repeat).
+     */
+    public record Member(String param, int axis, int repeat) {
+        @Override
+        public String toString() {
+            return param + "[" + axis + "]" + (repeat > 1 ? "×" + repeat : "");
+        }
+    }
+
+    public Space {
+        members = List.copyOf(members);
+        nodes = List.copyOf(nodes);
+    }
+}

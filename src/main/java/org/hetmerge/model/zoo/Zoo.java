@@ -1,0 +1,195 @@
+package org.hetmerge.model.zoo;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.hetmerge.data.Task;
+import org.hetmerge.model.Graph;
+import org.hetmerge.model.Node;
+import org.hetmerge.model.Unit;
+import org.hetmerge.model.op.Add;
+import org.hetmerge.model.op.BatchNorm;
+import org.hetmerge.model.op.Conv2d;
+import org.hetmerge.model.op.CosineHead;
+import org.hetmerge.model.op.Flatten;
+import org.hetmerge.model.op.GlobalAvgPool;
+import org.hetmerge.model.op.Linear;
+import org.hetmerge.model.op.MaxPool;
+import org.hetmerge.model.op.Relu;
+import org.hetmerge.util.Rng;
+import org.hetmerge.util.UserException;
+
+/** Builds the graphs of the model zoo. Parameter names are stable: they are the checkpoint format. */
+public final class Zoo {
+    private Zoo() {}
+
+    public static final List<String> ARCHITECTURES = List.of("mlp", "resnet", "vgg");
+
+    /** VGG presets: conv widths per stage at width multiplier 1 (max-pool between stages). */
+    static final int[][] VGG11 = {{64}, {128}, {256, 256}, {512, 512}, {512, 512}};
+    static final int[][] VGG13 = {{64, 64}, {128, 128}, {256, 256}, {512, 512}, {512, 512}};
+    static final int[][] VGG16 = {{64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512}, {512, 512, 512}};
+
+    public static Graph build(ArchSpec spec, int[] inputShape, Task task) {
+        Builder b = new Builder(inputShape);
+        String last = switch (spec.arch()) {
+            case "mlp" -> mlp(b, spec, inputShape);
+            case "resnet" -> resnet(b, spec, inputShape);
+            case "vgg" -> vgg(b, spec, inputShape);
+            default -> throw new UserException("unknown architecture '" + spec.arch() + "' (known: " + String.join(", ", ARCHITECTURES) + ")");
+        };
+        String out = head(b, spec, last, task);
+        return new Graph(inputShape, b.nodes, List.of(out), b.units);
+    }
+
+    /** The head: a projection to the embedding + fixed cosine scores, or a plain linear classifier. */
+    static String head(Builder b, ArchSpec spec, String last, Task task) {
+        int features = b.channels(last);
+        List<String> names = new ArrayList<>();
+        String out;
+        switch (spec.head()) {
+            case "embedding" -> {
+                if (spec.embedDim() < 2) throw new UserException("--embed-dim must be at least 2");
+                b.add(names, "head.proj", new Linear(features, spec.embedDim(), true), last);
+                long seed = classVectorSeed(task.dataset(), spec.embedDim());
+                out = b.add(names, "head.cos", new CosineHead(spec.embedDim(), task.datasetClasses(), spec.headScale(), seed), "head.proj");
+            }
+            case "linear" -> out = b.add(names, "head.fc", new Linear(features, task.classes().size(), true), last);
+            default -> throw new UserException("unknown head '" + spec.head() + "' (known: embedding, linear)");
+        }
+        b.units.add(new Unit("head", "head", Unit.Kind.FIXED, names, out));
+        return out;
+    }
+
+    /** Every model of a dataset shares its class vectors: the seed depends only on dataset and dim. */
+    public static long classVectorSeed(String dataset, int dim) {
+        return Rng.derive(0x5EED, "class-vectors:" + dataset + ":" + dim);
+    }
+
+    static String mlp(Builder b, ArchSpec spec, int[] in) {
+        List<Integer> widths = spec.widths();
+        if (widths.isEmpty()) {
+            if (spec.depth() < 1) throw new UserException("mlp needs --depth ≥ 1, got " + spec.depth());
+            int w = (int) Math.round(spec.width());
+            if (w < 1) throw new UserException("mlp needs --width ≥ 1, got " + spec.width());
+            widths = java.util.Collections.nCopies(spec.depth(), w);
+        }
+        String x = in.length > 1 ? b.add(null, "flatten", new Flatten(), Graph.INPUT) : Graph.INPUT;
+        for (int i = 0; i < widths.size(); i++) {
+            String p = "hidden.layer" + (i + 1);
+            List<String> names = new ArrayList<>();
+            b.add(names, p + ".fc", new Linear(b.channels(x), widths.get(i), true), x);
+            b.add(names, p + ".bn", new BatchNorm(widths.get(i)), p + ".fc");
+            x = b.add(names, p + ".relu", new Relu(), p + ".bn");
+            b.units.add(new Unit(p, "hidden", Unit.Kind.PLAIN, names, x));
+        }
+        return x;
+    }
+
+    static String resnet(Builder b, ArchSpec spec, int[] in) {
+        int depth = spec.depth();
+        if (depth < 8 || (depth - 2) % 6 != 0) {
+            throw new UserException("resnet depth must be 6n+2 with n ≥ 1 (8, 14, 20, 26, 32, 44, 56, …), got " + depth);
+        }
+        Shapes3.requireImage(in, "resnet");
+        int n = (depth - 2) / 6;
+        int[] widths = {scaled(16, spec.width()), scaled(32, spec.width()), scaled(64, spec.width())};
+        List<String> stem = new ArrayList<>();
+        b.add(stem, "stem.conv", new Conv2d(in[0], widths[0], 3, 1, 1, false), Graph.INPUT);
+        b.add(stem, "stem.bn", new BatchNorm(widths[0]), "stem.conv");
+        String x = b.add(stem, "stem.relu", new Relu(), "stem.bn");
+        b.units.add(new Unit("stem", "stem", Unit.Kind.FIXED, stem, x));
+        for (int s = 0; s < 3; s++) {
+            for (int k = 0; k < n; k++) {
+                int stride = (s > 0 && k == 0) ? 2 : 1;
+                x = basicBlock(b, "stage" + (s + 1), "block" + (k + 1), x, widths[s], stride);
+            }
+        }
+        return b.add(null, "pool", new GlobalAvgPool(), x);
+    }
+
+    static String basicBlock(Builder b, String stage, String block, String x, int out, int stride) {
+        String p = stage + "." + block;
+        int in = b.channels(x);
+        List<String> names = new ArrayList<>();
+        b.add(names, p + ".conv1", new Conv2d(in, out, 3, stride, 1, false), x);
+        b.add(names, p + ".bn1", new BatchNorm(out), p + ".conv1");
+        b.add(names, p + ".relu1", new Relu(), p + ".bn1");
+        b.add(names, p + ".conv2", new Conv2d(out, out, 3, 1, 1, false), p + ".relu1");
+        b.add(names, p + ".bn2", new BatchNorm(out), p + ".conv2");
+        String shortcut = x;
+        if (stride != 1 || in != out) {
+            b.add(names, p + ".shortcut.conv", new Conv2d(in, out, 1, stride, 0, false), x);
+            shortcut = b.add(names, p + ".shortcut.bn", new BatchNorm(out), p + ".shortcut.conv");
+        }
+        b.add(names, p + ".add", new Add(), p + ".bn2", shortcut);
+        String y = b.add(names, p + ".relu", new Relu(), p + ".add");
+        b.units.add(new Unit(p, stage, Unit.Kind.RESIDUAL, names, y));
+        return y;
+    }
+
+    static String vgg(Builder b, ArchSpec spec, int[] in) {
+        int[][] cfg = switch (spec.depth()) {
+            case 11 -> VGG11;
+            case 13 -> VGG13;
+            case 16 -> VGG16;
+            default -> throw new UserException("vgg depth must be 11, 13 or 16, got " + spec.depth());
+        };
+        Shapes3.requireImage(in, "vgg");
+        String x = Graph.INPUT;
+        int size = Math.min(in[1], in[2]);
+        for (int s = 0; s < cfg.length; s++) {
+            String stage = "stage" + (s + 1);
+            for (int l = 0; l < cfg[s].length; l++) {
+                String p = stage + ".layer" + (l + 1);
+                int out = scaled(cfg[s][l], spec.width());
+                List<String> names = new ArrayList<>();
+                b.add(names, p + ".conv", new Conv2d(b.channels(x), out, 3, 1, 1, false), x);
+                b.add(names, p + ".bn", new BatchNorm(out), p + ".conv");
+                x = b.add(names, p + ".relu", new Relu(), p + ".bn");
+                b.units.add(new Unit(p, stage, Unit.Kind.PLAIN, names, x));
+            }
+            // Small inputs (28×28) cannot take five halvings: pool only while the map stays ≥ 2×2.
+            if (s < cfg.length - 1 && size >= 4) {
+                x = b.add(null, stage + ".pool", new MaxPool(2, 2, 0), x);
+                size /= 2;
+            }
+        }
+        return b.add(null, "pool", new GlobalAvgPool(), x);
+    }
+
+    static int scaled(int base, double w) {
+        if (!(w > 0)) throw new UserException("--width must be > 0, got " + w);
+        return Math.max(1, (int) Math.round(base * w));
+    }
+
+    /** Accumulates nodes and units while tracking shapes. */
+    static final class Builder {
+        final List<Node> nodes = new ArrayList<>();
+        final List<Unit> units = new ArrayList<>();
+        final java.util.Map<String, int[]> shapes = new java.util.HashMap<>();
+
+        Builder(int[] input) {
+            shapes.put(Graph.INPUT, input);
+        }
+
+        String add(List<String> unitNodes, String name, org.hetmerge.model.op.Op op, String... inputs) {
+            nodes.add(Node.of(name, op, inputs));
+            List<int[]> in = new ArrayList<>();
+            for (String i : inputs) in.add(shapes.get(i));
+            shapes.put(name, op.outShape(in));
+            if (unitNodes != null) unitNodes.add(name);
+            return name;
+        }
+
+        int channels(String node) {
+            int[] s = shapes.get(node);
+            return s.length == 3 ? s[0] : s[s.length - 1];
+        }
+    }
+
+    static final class Shapes3 {
+        static void requireImage(int[] in, String arch) {
+            if (in.length != 3) throw new UserException(arch + " needs image input C×H×W, got " + in.length + "-d input");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package org.hetmerge.train;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import java.util.List;
+import org.hetmerge.data.Task;
+import org.hetmerge.model.Graph;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.Params;
+import org.hetmerge.model.TaskHead;
+import org.hetmerge.model.op.CosineHead;
+import org.hetmerge.model.zoo.ArchSpec;
+import org.hetmerge.model.zoo.Zoo;
+
+/** Builds a freshly initialized zoo model for a task. */
+public final class ModelFactory {
+    private ModelFactory() {}
+
+    public static Model create(ArchSpec spec, int[] inputShape, Task task, long seed, NDManager parent) {
+        Graph g = Zoo.build(spec, inputShape, task);
+        String out = g.outputs().get(0);
+        List<Integer> columns = g.node(out).op() instanceof CosineHead
+                ? task.classes()
+                : java.util.stream.IntStream.range(0, task.classes().size()).boxed().toList();
+        Params p = Params.initialize(g, seed, parent);
+        return new Model(spec.label() + "-" + task.classesLabel() + "-s" + seed, g, p, spec, List.of(new TaskHead(task, out, columns)), seed, new JsonObject());
+    }
+}

@@ -1,0 +1,37 @@
+package org.hetmerge.train;
+
+/**
+ * A training recipe; stored in model.json so a model can be retrained exactly.
+ *
+ * @param schedule "cosine" (linear warm-up, then cosine to zero) or "onecycle" (linear up to the
+ *     peak at 30 %, linear down to zero)
+ * @param warmup warm-up length as a fraction of all steps (cosine only)
+ * @param limit use at most this many training images (0 = all); for quick runs and tests
+ */
+public record Recipe(int epochs, int batchSize, double lr, double momentum, double weightDecay,
+                     String schedule, double warmup, boolean augment, long seed, int limit) {
+
+    public static Recipe defaults(long seed) {
+        return new Recipe(3, 128, 0.1, 0.9, 5e-4, "cosine", 0.1, true, seed, 0);
+    }
+
+    public Recipe {
+        if (epochs < 1) throw new org.hetmerge.util.UserException("--epochs must be ≥ 1, got " + epochs);
+        if (batchSize < 1) throw new org.hetmerge.util.UserException("--batch-size must be ≥ 1, got " + batchSize);
+        if (!(lr > 0)) throw new org.hetmerge.util.UserException("--lr must be > 0, got " + lr);
+        if (!schedule.equals("cosine") && !schedule.equals("onecycle")) {
+            throw new org.hetmerge.util.UserException("--schedule must be cosine or onecycle, got '" + schedule + "'");
+        }
+    }
+
+    /** Learning rate at step {@code t} of {@code total}. */
+    public double lrAt(long t, long total) {
+        double p = (t + 0.5) / total;
+        if (schedule.equals("onecycle")) {
+            return p < 0.3 ? lr * p / 0.3 : lr * Math.max(0, (1 - p) / 0.7);
+        }
+        if (p < warmup) return lr * p / warmup;
+        double q = (p - warmup) / (1 - warmup);
+        return lr * 0.5 * (1 + Math.cos(Math.PI * q));
+    }
+}

@@ -1,0 +1,178 @@
+package org.hetmerge.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.hetmerge.data.Batches;
+import org.hetmerge.data.FashionMnist;
+import org.hetmerge.data.ImageData;
+import org.hetmerge.data.ImageSplits;
+import org.hetmerge.model.Executor;
+import org.hetmerge.model.Graph;
+import org.hetmerge.model.Params;
+import org.hetmerge.model.TaskHead;
+import org.hetmerge.model.op.OpContext;
+import org.hetmerge.model.op.ParamDef;
+import org.hetmerge.util.Progress;
+import org.hetmerge.util.Rng;
+import org.hetmerge.util.Torch;
+
+/** SGD with momentum and weight decay on a graph, with DJL autograd. Same seed → same bits. */
+public final class Trainer {
+    private Trainer() {}
+
+    public record Result(double finalLoss, double trainAccuracy, long images, double seconds) {
+        public double imagesPerSecond() {
+            return images / seconds;
+        }
+    }
+
+    public static Result train(Graph g, Params p, TaskHead head, ImageSplits data, Recipe r) {
+        int[] idx = data.train(head.task().classes());
+        if (r.limit() > 0 && r.limit() < idx.length) {
+            int[] perm = Rng.permutation(idx.length, new SplittableRandom(Rng.derive(r.seed(), "limit")));
+            int[] sub = new int[r.limit()];
+            for (int i = 0; i < sub.length; i++) sub[i] = idx[perm[i]];
+            java.util.Arrays.sort(sub);
+            idx = sub;
+        }
+        ImageData d = data.trainData();
+        int[] target = targets(head, d);
+        Torch.seed(r.seed());
+        NDManager m = p.manager();
+        SplittableRandom augRng = new SplittableRandom(Rng.derive(r.seed(), "augment"));
+        Batches.Augment aug = r.augment() ? Batches.Augment.DEFAULT : Batches.Augment.NONE;
+        long total = (long) ((idx.length + r.batchSize() - 1) / r.batchSize()) * r.epochs();
+        long step = 0, images = 0;
+        double lastLoss = 0, lastAcc = 0;
+        long t0 = System.nanoTime();
+        try (Sgd sgd = new Sgd(g, p, head, r); Progress bar = Progress.start("train", (long) idx.length * r.epochs())) {
+            for (int epoch = 0; epoch < r.epochs(); epoch++) {
+                int[] perm = Rng.permutation(idx.length, new SplittableRandom(Rng.derive(r.seed(), "shuffle:" + epoch)));
+                double epochLoss = 0;
+                long epochCorrect = 0, epochSeen = 0;
+                int[] order = new int[idx.length];
+                for (int i = 0; i < order.length; i++) order[i] = idx[perm[i]];
+                for (int from = 0; from < order.length; from += r.batchSize()) {
+                    int to = Math.min(order.length, from + r.batchSize());
+                    int n = to - from;
+                    float lr = (float) r.lrAt(step++, total);
+                    try (NDScope scope = new NDScope()) {
+                        scope.suppressNotUsedWarning();
+                        float[] x = Batches.images(d, order, from, to, FashionMnist.MEAN, FashionMnist.STD, aug, augRng);
+                        NDArray input = m.create(x, new Shape(n, d.channels(), d.height(), d.width()));
+                        int[] y = new int[n];
+                        for (int i = 0; i < n; i++) y[i] = target[order[from + i]];
+                        Sgd.StepResult s = sgd.step(input, m.create(y), lr);
+                        epochLoss += s.loss() * n;
+                        epochCorrect += s.correct();
+                        epochSeen += n;
+                    }
+                    images += n;
+                    double sec = (System.nanoTime() - t0) / 1e9;
+                    bar.step(n, String.format("epoch %d/%d loss %.3f acc %.1f%% %.0f img/s",
+                            epoch + 1, r.epochs(), epochLoss / epochSeen, 100.0 * epochCorrect / epochSeen, images / sec));
+                }
+                lastLoss = epochLoss / epochSeen;
+                lastAcc = (double) epochCorrect / epochSeen;
+            }
+        }
+        return new Result(lastLoss, lastAcc, images, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** One optimizer over a graph's trainable tensors: forward, backward, SGD update. */
+    public static final class Sgd implements AutoCloseable {
+        private record Slot(NDArray param, NDArray momentum, boolean decay) {}
+
+        public record StepResult(float loss, long correct) {}
+
+        private final Graph graph;
+        private final Params params;
+        private final String output;
+        private final Recipe recipe;
+        private final List<Slot> slots = new ArrayList<>();
+        private final NDArray select;
+        private final Engine engine = Torch.engine();
+
+        public Sgd(Graph g, Params p, TaskHead head, Recipe r) {
+            this.graph = g;
+            this.params = p;
+            this.output = head.output();
+            this.recipe = r;
+            for (Map.Entry<String, ParamDef> e : g.paramDefs().entrySet()) {
+                if (!e.getValue().kind().trainable) continue;
+                NDArray a = p.get(e.getKey());
+                a.setRequiresGradient(true);
+                NDArray buf = p.manager().zeros(a.getShape());
+                // Only weights decay: decaying norm scales and biases hurts short schedules.
+                slots.add(new Slot(a, buf, e.getValue().kind() == ParamDef.Kind.WEIGHT));
+            }
+            select = selection(p.manager(), g.shape(head.output())[0], head.columns());
+        }
+
+        /** Call inside an NDScope: every temporary is freed with it. */
+        public StepResult step(NDArray input, NDArray labels, float lr) {
+            NDArray loss;
+            NDArray logits;
+            try (GradientCollector gc = engine.newGradientCollector()) {
+                NDArray out = Executor.run(graph, params, input, OpContext.Mode.TRAIN, 0.9f, Set.of()).outputs().get(output);
+                logits = out.matMul(select);
+                loss = crossEntropy(logits, labels);
+                gc.backward(loss);
+            }
+            float wd = (float) recipe.weightDecay();
+            float mom = (float) recipe.momentum();
+            for (Slot s : slots) {
+                NDArray grad = s.param().getGradient();
+                if (s.decay() && wd > 0) grad.addi(s.param().mul(wd));
+                s.momentum().muli(mom).addi(grad);
+                s.param().subi(s.momentum().mul(lr));
+                grad.subi(grad);
+            }
+            long correct = logits.argMax(1).toType(DataType.INT32, false).eq(labels.toType(DataType.INT32, false)).sum().getLong();
+            return new StepResult(loss.getFloat(), correct);
+        }
+
+        @Override
+        public void close() {
+            for (Slot s : slots) {
+                s.param().setRequiresGradient(false);
+                s.momentum().close();
+            }
+            select.close();
+        }
+    }
+
+    /** Mean softmax cross-entropy; labels are positions in the task's class list. */
+    public static NDArray crossEntropy(NDArray logits, NDArray labels) {
+        NDArray logp = logits.logSoftmax(1);
+        NDArray onehot = labels.oneHot((int) logits.getShape().get(1));
+        return logp.mul(onehot).sum(new int[] {1}).mean().neg();
+    }
+
+    /** out-width × k one-hot matrix picking the task's columns, in task order. */
+    public static NDArray selection(NDManager m, int width, List<Integer> columns) {
+        float[] s = new float[width * columns.size()];
+        for (int j = 0; j < columns.size(); j++) s[columns.get(j) * columns.size() + j] = 1f;
+        return m.create(s, new Shape(width, columns.size()));
+    }
+
+    /** Position of each image's label in the task's class list (−1 when not in the task). */
+    static int[] targets(TaskHead head, ImageData d) {
+        int[] pos = new int[256];
+        java.util.Arrays.fill(pos, -1);
+        for (int j = 0; j < head.task().classes().size(); j++) pos[head.task().classes().get(j)] = j;
+        int[] t = new int[d.count()];
+        for (int i = 0; i < t.length; i++) t[i] = pos[d.labels()[i]];
+        return t;
+    }
+}

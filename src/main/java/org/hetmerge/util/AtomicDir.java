@@ -1,0 +1,78 @@
+package org.hetmerge.util;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** Writes a directory all-or-nothing: into a hidden temporary sibling, then one rename. */
+public final class AtomicDir {
+    private AtomicDir() {}
+
+    @FunctionalInterface
+    public interface Writer {
+        void write(Path tmp) throws IOException;
+    }
+
+    public static void write(Path dir, boolean force, Writer writer) {
+        Path target = dir.toAbsolutePath().normalize();
+        if (Files.exists(target) && !force) {
+            throw new UserException("output directory " + dir + " already exists (use --force to replace it)");
+        }
+        Path parent = target.getParent();
+        Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        try {
+            Files.createDirectories(parent);
+            Files.createDirectory(tmp);
+        } catch (AccessDeniedException e) {
+            throw new UserException("cannot write to " + parent + ": permission denied");
+        } catch (IOException e) {
+            throw new UserException("cannot create " + tmp + ": " + e.getMessage());
+        }
+        try {
+            writer.write(tmp);
+            if (Files.exists(target)) {
+                Path old = parent.resolve("." + target.getFileName() + ".old-" + System.nanoTime());
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+                moveInto(tmp, target);
+                deleteTree(old);
+            } else {
+                moveInto(tmp, target);
+            }
+        } catch (IOException | RuntimeException e) {
+            deleteTree(tmp);
+            if (e instanceof UserException u) throw u;
+            throw new UserException("cannot write " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void moveInto(Path tmp, Path target) throws IOException {
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException e) {
+            throw new UserException("output directory " + target + " appeared while writing; not replaced");
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target);
+        }
+    }
+
+    public static void deleteTree(Path p) {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            s.sorted(Comparator.reverseOrder()).forEach(f -> {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException ignored) {
+                    // best effort: a leftover hidden temp dir is harmless
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}
