@@ -12,8 +12,8 @@ import org.hetmerge.util.Rng;
  * fixed, class-balanced set independent of any task's class list.
  */
 public final class ImageSplits {
-    /** Held-out images per class (Fashion-MNIST: 6,000 of the 60,000 training images). */
-    public static final int HELD_OUT_PER_CLASS = 600;
+    /** Held-out share of each class's training images (Fashion-MNIST: 600 per class, 6,000 in all). */
+    public static final double HELD_OUT_FRACTION = 0.1;
 
     private final DatasetInfo info;
     private final ImageData train;
@@ -27,12 +27,15 @@ public final class ImageSplits {
         this.test = test;
         int k = info.classNames().size();
         int[] taken = new int[k];
+        int[] quota = new int[k];
+        for (int y : train.labels()) quota[y]++;
+        for (int c = 0; c < k; c++) quota[c] = (int) Math.round(quota[c] * HELD_OUT_FRACTION);
         List<Integer> tr = new ArrayList<>();
         List<Integer> ca = new ArrayList<>();
         int[] order = Rng.permutation(train.count(), new SplittableRandom(0xCA11B));
         for (int i : order) {
             int y = train.labels()[i];
-            if (taken[y] < HELD_OUT_PER_CLASS) {
+            if (taken[y] < quota[y]) {
                 taken[y]++;
                 ca.add(i);
             } else {

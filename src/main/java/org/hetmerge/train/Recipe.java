@@ -24,6 +24,10 @@ public record Recipe(int epochs, int batchSize, double lr, double momentum, doub
         }
     }
 
+    public Recipe withLimit(int n) {
+        return new Recipe(epochs, batchSize, lr, momentum, weightDecay, schedule, warmup, augment, seed, n);
+    }
+
     /** Learning rate at step {@code t} of {@code total}. */
     public double lrAt(long t, long total) {
         double p = (t + 0.5) / total;

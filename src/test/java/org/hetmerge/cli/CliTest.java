@@ -1,0 +1,103 @@
+package org.hetmerge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.hetmerge.TestSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user meets it: exit codes, one-line errors, nothing half-written. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static void assertOneLineError(Run r, int code, String... fragments) {
+        assertThat(r.code()).as(r.err()).isEqualTo(code);
+        assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).startsWith("hetmerge: error: ").contains(fragments).doesNotContain("Exception", "\tat ");
+    }
+
+    @Test
+    void helpListsCommandsAndEveryCommandHasHelp() {
+        Run r = run("--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("train", "eval", "info", "bench", "Exit codes");
+        for (String c : new String[] {"train", "eval", "info", "bench"}) {
+            Run h = run(c, "--help");
+            assertThat(h.code()).isZero();
+            assertThat(h.out()).contains("Usage: hetmerge " + c);
+        }
+        assertThat(run("train", "--help").out()).contains("Examples:");
+    }
+
+    @Test
+    void badInputGivesOneClearLineAndExitCode2() throws Exception {
+        Path out = tmp.resolve("m");
+        assertOneLineError(run("train", "--arch", "transformer9", "--classes", "0-4", "--out", out.toString()), 2, "unknown architecture 'transformer9'", "mlp, resnet, vgg");
+        assertOneLineError(run("train", "--arch", "mlp", "--classes", "0,1,1", "--out", out.toString()), 2, "class 1 is listed twice");
+        assertOneLineError(run("train", "--arch", "mlp", "--classes", "3-12", "--out", out.toString()), 2, "class 10 is out of range");
+        assertOneLineError(run("train", "--arch", "resnet", "--depth", "21", "--classes", "0-4", "--out", out.toString()), 2, "6n+2");
+        assertOneLineError(run("train", "--arch", "mlp", "--classes", "0-4", "--data-dir", tmp.resolve("nodata").toString(), "--out", out.toString()),
+                2, "Fashion-MNIST not found", "apt-get install dataset-fashion-mnist");
+        assertThat(out).doesNotExist();
+        Files.createDirectories(out);
+        assertOneLineError(run("train", "--arch", "mlp", "--classes", "0-4", "--out", out.toString()), 2, "already exists", "--force");
+        assertOneLineError(run("eval", tmp.resolve("missing").toString()), 2, "does not exist");
+        assertOneLineError(run("info", out.toString()), 2, "model.json is missing");
+        assertThat(Files.list(tmp).filter(p -> p.getFileName().toString().startsWith(".")).count()).isZero();
+
+        Run usage = run("train", "--arch", "mlp");
+        assertThat(usage.code()).isEqualTo(2);
+        assertThat(usage.err()).contains("Missing required option");
+    }
+
+    @Test
+    void trainEvalAndInfoWorkEndToEndOnRealData() throws Exception {
+        assumeTrue(TestSupport.hasFashionMnist(), "Fashion-MNIST not installed");
+        Path out = tmp.resolve("mlp");
+        Run t = run("train", "--arch", "mlp", "--depth", "1", "--width", "16", "--classes", "0-4", "--epochs", "1", "--limit", "2000", "--quiet", "--json", "--out", out.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(t.err()).isEmpty();
+        double acc = com.google.gson.JsonParser.parseString(t.out()).getAsJsonObject().get("accuracy").getAsDouble();
+        assertThat(acc).isGreaterThan(0.5);
+        assertThat(out.resolve("model.json")).exists();
+        assertThat(out.resolve("weights.safetensors")).exists();
+        String json = Files.readString(out.resolve("model.json"));
+        assertThat(json).contains("\"testAccuracy\"", "\"djl\": \"0.36.0\"", "\"classNames\"", "\"lr\"");
+
+        Run e = run("eval", out.toString(), "--json");
+        assertThat(e.code()).as(e.err()).isZero();
+        var eo = com.google.gson.JsonParser.parseString(e.out()).getAsJsonObject();
+        assertThat(eo.get("accuracy").getAsDouble()).isEqualTo(acc);
+        assertThat(eo.get("samples").getAsInt()).isEqualTo(5000);
+        // The embedding head scores any class of the dataset.
+        Run all = run("eval", out.toString(), "--classes", "0-9", "--json");
+        assertThat(com.google.gson.JsonParser.parseString(all.out()).getAsJsonObject().get("samples").getAsInt()).isEqualTo(10000);
+
+        Run i = run("info", out.toString());
+        assertThat(i.code()).isZero();
+        assertThat(i.out()).contains("parameters", "FLOPs/input", "hidden.layer1.fc", "spaces (1 mergeable");
+    }
+}

@@ -1,0 +1,120 @@
+package org.hetmerge.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.hetmerge.TestSupport;
+import org.hetmerge.data.FashionMnist;
+import org.hetmerge.data.Task;
+import org.hetmerge.model.zoo.ArchSpec;
+import org.hetmerge.train.ModelFactory;
+import org.hetmerge.util.UserException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelIOTest {
+    @TempDir
+    Path tmp;
+
+    static final Task TASK = Task.of(FashionMnist.INFO, List.of(5, 6, 7, 8, 9));
+
+    @Test
+    void savedAndLoadedModelsComputeIdenticalOutputs() throws Exception {
+        for (ArchSpec spec : List.of(ArchSpec.of("resnet", 8, 0.5), ArchSpec.of("vgg", 11, 0.125), ArchSpec.of("mlp", 2, 24),
+                new ArchSpec("mlp", 1, 8, List.of(), "linear", 64, 16f))) {
+            try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(spec, new int[] {1, 28, 28}, TASK, 3, m)) {
+                // Non-trivial running statistics, so they are checked too.
+                for (var e : a.graph().paramDefs().entrySet()) {
+                    if (e.getValue().kind() == org.hetmerge.model.op.ParamDef.Kind.RUNNING_MEAN) a.params().get(e.getKey()).addi(0.3f);
+                }
+                Path dir = tmp.resolve(spec.label());
+                ModelIO.save(a, dir, false);
+                assertThat(Files.list(tmp).filter(p -> p.getFileName().toString().startsWith(".")).count()).isZero();
+                try (Model b = ModelIO.load(dir, m)) {
+                    assertThat(b.graph()).isEqualTo(a.graph());
+                    assertThat(b.tasks()).isEqualTo(a.tasks());
+                    assertThat(b.architecture()).isEqualTo(spec);
+                    NDArray x = TestSupport.randn(m, 11, 3, 1, 28, 28);
+                    float[] ya = Executor.infer(a.graph(), a.params(), x).toFloatArray();
+                    float[] yb = Executor.infer(b.graph(), b.params(), x).toFloatArray();
+                    assertThat(yb).containsExactly(ya);
+                }
+            }
+        }
+    }
+
+    @Test
+    void graphJsonRoundTripNeedsNoArchitectureCode() {
+        Graph g = SpacesTest.build("resnet", 14, 0.5);
+        Graph back = GraphJson.fromJson(com.google.gson.JsonParser.parseString(GraphJson.toJson(g).toString()).getAsJsonObject());
+        assertThat(back).isEqualTo(g);
+        assertThat(Spaces.derive(back)).isEqualTo(Spaces.derive(g));
+    }
+
+    @Test
+    void existingOutputIsRefusedWithoutForceAndReplacedWithIt() throws Exception {
+        try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("mlp", 1, 8), new int[] {1, 28, 28}, TASK, 1, m)) {
+            Path dir = tmp.resolve("m");
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("keep.txt"), "x");
+            assertThatThrownBy(() -> ModelIO.save(a, dir, false)).isInstanceOf(UserException.class).hasMessageContaining("already exists").hasMessageContaining("--force");
+            assertThat(dir.resolve("keep.txt")).exists();
+            ModelIO.save(a, dir, true);
+            assertThat(dir.resolve("keep.txt")).doesNotExist();
+            assertThat(dir.resolve("model.json")).exists();
+        }
+    }
+
+    @Test
+    void badFilesGiveSpecificErrors() throws Exception {
+        try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("mlp", 1, 8), new int[] {1, 28, 28}, TASK, 1, m)) {
+            Path dir = tmp.resolve("m");
+            ModelIO.save(a, dir, false);
+            assertThatThrownBy(() -> ModelIO.load(tmp.resolve("nope"), m)).hasMessageContaining("does not exist");
+
+            // A tensor of the wrong shape is named, with expected and found shapes.
+            NDList list = new NDList();
+            for (var e : a.params().asMap().entrySet()) {
+                NDArray t = e.getKey().equals("hidden.layer1.fc.weight") ? m.zeros(new ai.djl.ndarray.types.Shape(9, 784)) : e.getValue();
+                t.setName(e.getKey());
+                list.add(t);
+            }
+            try (OutputStream os = Files.newOutputStream(dir.resolve(ModelIO.WEIGHTS))) {
+                list.encode(os, NDList.Encoding.SAFETENSORS);
+            }
+            assertThatThrownBy(() -> ModelIO.load(dir, m)).isInstanceOf(UserException.class)
+                    .hasMessageContaining("hidden.layer1.fc.weight").hasMessageContaining("(9, 784)").hasMessageContaining("8,784");
+
+            NDList missing = new NDList();
+            for (var e : a.params().asMap().entrySet()) if (!e.getKey().equals("head.proj.bias")) missing.add(e.getValue());
+            try (OutputStream os = Files.newOutputStream(dir.resolve(ModelIO.WEIGHTS))) {
+                missing.encode(os, NDList.Encoding.SAFETENSORS);
+            }
+            assertThatThrownBy(() -> ModelIO.load(dir, m)).hasMessageContaining("'head.proj.bias' is missing");
+
+            Files.writeString(dir.resolve(ModelIO.WEIGHTS), "garbage");
+            assertThatThrownBy(() -> ModelIO.load(dir, m)).hasMessageContaining("cannot decode safetensors");
+            Files.writeString(dir.resolve(ModelIO.MODEL_JSON), "{not json");
+            assertThatThrownBy(() -> ModelIO.load(dir, m)).hasMessageContaining("not valid JSON");
+        }
+    }
+
+    @Test
+    void safetensorsHeaderNamesEveryTensorForOtherTools() throws Exception {
+        try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("resnet", 8, 0.25), new int[] {1, 28, 28}, TASK, 1, m)) {
+            Path dir = tmp.resolve("r");
+            ModelIO.save(a, dir, false);
+            byte[] bytes = Files.readAllBytes(dir.resolve(ModelIO.WEIGHTS));
+            long headerLen = java.nio.ByteBuffer.wrap(bytes, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            String header = new String(bytes, 8, (int) headerLen, java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(header).contains("\"stage2.block1.conv1.weight\"", "\"stage1.block1.bn1.running_var\"", "\"F32\"");
+        }
+    }
+}
