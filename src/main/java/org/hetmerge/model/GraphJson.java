@@ -33,7 +33,8 @@ public final class GraphJson {
             Map.entry("relu", Relu.class), Map.entry("gelu", Gelu.class), Map.entry("add", Add.class),
             Map.entry("maxpool", MaxPool.class), Map.entry("avgpool", AvgPool.class),
             Map.entry("globalavgpool", GlobalAvgPool.class), Map.entry("flatten", Flatten.class),
-            Map.entry("dropout", Dropout.class), Map.entry("cosinehead", CosineHead.class));
+            Map.entry("dropout", Dropout.class), Map.entry("cosinehead", CosineHead.class),
+            Map.entry("channelmap", org.hetmerge.model.op.ChannelMap.class));
 
     public static JsonObject toJson(Graph g) {
         JsonObject o = new JsonObject();

@@ -64,12 +64,15 @@ public final class ModelIO {
 
     /** Writes atomically: a temporary sibling directory, renamed into place when complete. */
     public static void save(Model m, Path dir, boolean force) {
-        AtomicDir.write(dir, force, tmp -> {
-            Files.writeString(tmp.resolve(MODEL_JSON), GSON.toJson(toJson(m)) + "\n", StandardCharsets.UTF_8);
-            try (OutputStream os = Files.newOutputStream(tmp.resolve(WEIGHTS))) {
-                m.params().toNDList().encode(os, NDList.Encoding.SAFETENSORS);
-            }
-        });
+        AtomicDir.write(dir, force, tmp -> writeInto(m, tmp));
+    }
+
+    /** Writes the two files into an existing (temporary) directory. */
+    public static void writeInto(Model m, Path dir) throws IOException {
+        Files.writeString(dir.resolve(MODEL_JSON), GSON.toJson(toJson(m)) + "\n", StandardCharsets.UTF_8);
+        try (OutputStream os = Files.newOutputStream(dir.resolve(WEIGHTS))) {
+            m.params().toNDList().encode(os, NDList.Encoding.SAFETENSORS);
+        }
     }
 
     public static Model load(Path dir, NDManager parent) {

@@ -16,9 +16,12 @@ public record Space(String name, int width, boolean fixed, String tap, List<Memb
 
     /**
      * A parameter axis in this space. {@code repeat} > 1 after a Flatten: index = channel · repeat +
-     * position, so the axis transforms with kron(M, I_repeat).
+     * position, so the axis transforms with kron(M, I_repeat). {@code reads} is true for the input
+     * axis of a producer (transformed by the unmerge matrix U: W·U) and false for an axis that holds
+     * the space's own values — a producer's output axis or a per-channel norm parameter
+     * (transformed by the merge matrix M: M·W).
      */
-    public record Member(String param, int axis, int repeat) {
+    public record Member(String param, int axis, int repeat, boolean reads) {
         @Override
         public String toString() {
             return param + "[" + axis + "]" + (repeat > 1 ? "×" + repeat : "");

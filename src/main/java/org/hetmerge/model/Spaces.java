@@ -24,7 +24,7 @@ public final class Spaces {
         UnionFind uf = new UnionFind();
         Map<String, Slot> slot = new HashMap<>();
         Map<Integer, Integer> width = new HashMap<>();
-        List<int[]> memberRaw = new ArrayList<>(); // {id, paramIndex, axis, repeat}
+        List<int[]> memberRaw = new ArrayList<>(); // {id, paramIndex, axis, repeat, reads}
         List<String> paramNames = new ArrayList<>();
         Map<Integer, Boolean> fixed = new HashMap<>();
         Map<Integer, String> producerName = new HashMap<>();
@@ -84,7 +84,8 @@ public final class Spaces {
                     if (r == AxisRole.NONE) continue;
                     Slot s = (r == AxisRole.OUT) ? out : in;
                     paramNames.add(n.name() + "." + d.suffix());
-                    memberRaw.add(new int[] {s.id(), paramNames.size() - 1, axis, s.repeat()});
+                    boolean reads = r == AxisRole.IN && op.spaceRole() == Op.SpaceRole.PRODUCER;
+                    memberRaw.add(new int[] {s.id(), paramNames.size() - 1, axis, s.repeat(), reads ? 1 : 0});
                 }
             }
         }
@@ -107,7 +108,7 @@ public final class Spaces {
             }
         }
         for (int[] m : memberRaw) {
-            byRoot.get(uf.find(m[0])).members.add(new Space.Member(paramNames.get(m[1]), m[2], m[3]));
+            byRoot.get(uf.find(m[0])).members.add(new Space.Member(paramNames.get(m[1]), m[2], m[3], m[4] == 1));
         }
         for (String j : joinNodes) byRoot.get(uf.find(joinOf.get(j))).joins.add(j);
 

@@ -82,6 +82,6 @@ class SpacesTest {
 
         Graph mlp = build("mlp", 2, 16);
         Space input = named(Spaces.derive(mlp), "input");
-        assertThat(input.members()).containsExactly(new Space.Member("hidden.layer1.fc.weight", 1, 784));
+        assertThat(input.members()).containsExactly(new Space.Member("hidden.layer1.fc.weight", 1, 784, true));
     }
 }

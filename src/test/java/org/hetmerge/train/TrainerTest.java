@@ -16,27 +16,8 @@ import org.hetmerge.model.zoo.ArchSpec;
 import org.junit.jupiter.api.Test;
 
 class TrainerTest {
-    /** A small learnable image dataset: each class is a bright square at its own place, plus noise. */
     static ImageSplits synthetic(int perClass) {
-        DatasetInfo info = new DatasetInfo("synthetic", new int[] {1, 12, 12}, List.of("a", "b", "c", "d"));
-        return ImageSplits.of(info, images(perClass, 1), images(perClass / 2, 2));
-    }
-
-    static ImageData images(int perClass, long seed) {
-        int n = perClass * 4;
-        byte[] px = new byte[n * 144];
-        int[] y = new int[n];
-        SplittableRandom r = new SplittableRandom(seed);
-        for (int i = 0; i < n; i++) {
-            y[i] = i % 4;
-            int oy = (y[i] / 2) * 6, ox = (y[i] % 2) * 6;
-            for (int p = 0; p < 144; p++) {
-                int py = p / 12, pxl = p % 12;
-                boolean in = py >= oy && py < oy + 6 && pxl >= ox && pxl < ox + 6;
-                px[i * 144 + p] = (byte) Math.min(255, (in ? 160 : 0) + r.nextInt(90));
-            }
-        }
-        return new ImageData(n, 1, 12, 12, px, y);
+        return org.hetmerge.TestSupport.synthetic(perClass);
     }
 
     static Recipe recipe(long seed) {

@@ -45,4 +45,8 @@ public record BatchNorm(int channels, float eps) implements Op {
     public SpaceRole spaceRole() {
         return SpaceRole.PASS_THROUGH;
     }
+
+    public Op withChannels(int newIn, int newOut) {
+        return new BatchNorm(newIn, eps);
+    }
 }

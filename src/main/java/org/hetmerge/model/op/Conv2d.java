@@ -47,4 +47,8 @@ public record Conv2d(int in, int out, int kernel, int stride, int padding, boole
         int[] o = outShape(s);
         return 2L * in * kernel * kernel * out * o[1] * o[2];
     }
+
+    public Op withChannels(int newIn, int newOut) {
+        return new Conv2d(newIn, newOut, kernel, stride, padding, bias);
+    }
 }

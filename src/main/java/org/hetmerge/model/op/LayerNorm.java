@@ -39,4 +39,8 @@ public record LayerNorm(int dim, float eps) implements Op {
     public SpaceRole spaceRole() {
         return SpaceRole.PASS_THROUGH;
     }
+
+    public Op withChannels(int newIn, int newOut) {
+        return new LayerNorm(newIn, eps);
+    }
 }

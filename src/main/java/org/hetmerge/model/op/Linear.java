@@ -46,4 +46,8 @@ public record Linear(int in, int out, boolean bias) implements Op {
         for (int i = 0; i < x.length - 1; i++) rows *= x[i];
         return 2L * rows * in * out;
     }
+
+    public Op withChannels(int newIn, int newOut) {
+        return new Linear(newIn, newOut, bias);
+    }
 }

@@ -14,7 +14,7 @@ import java.util.List;
  */
 public sealed interface Op
         permits Conv2d, Linear, BatchNorm, LayerNorm, Relu, Gelu, Add, MaxPool, AvgPool,
-                GlobalAvgPool, Flatten, Dropout, CosineHead {
+                GlobalAvgPool, Flatten, Dropout, CosineHead, ChannelMap {
 
     /** How an op maps the channel spaces of its inputs to its output. */
     enum SpaceRole {
@@ -46,6 +46,15 @@ public sealed interface Op
     /** Multiply-accumulate count ×2 per input sample (only matmul-like work is counted). */
     default long flops(List<int[]> inShapes) {
         return 0;
+    }
+
+    /**
+     * The same op with other channel counts: {@code in} for the input channel axis, {@code out} for
+     * the output of a producer (ignored by ops whose output keeps the input's channels). Merging
+     * uses it to rebuild a graph at the merged widths.
+     */
+    default Op withChannels(int in, int out) {
+        return this;
     }
 
     /** True for ops whose output only re-aggregates observations (used to pick taps). */

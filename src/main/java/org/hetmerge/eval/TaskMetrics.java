@@ -1,0 +1,79 @@
+package org.hetmerge.eval;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import java.util.ArrayList;
+import java.util.List;
+import org.hetmerge.data.Batches;
+import org.hetmerge.data.FashionMnist;
+import org.hetmerge.data.ImageData;
+import org.hetmerge.data.ImageSplits;
+
+/**
+ * Joint accuracy (argmax over all tasks' classes, on all tasks' test samples), per-task accuracy
+ * (argmax over the task's own classes, on its samples) and their mean (METHOD.md §8).
+ */
+public record TaskMetrics(double joint, List<Double> tasks, double taskAvg, long samples) {
+
+    public static TaskMetrics evaluate(Scorer scorer, ImageSplits data, List<List<Integer>> taskClasses, NDManager mgr, int batchSize) {
+        List<Integer> all = new ArrayList<>();
+        for (List<Integer> t : taskClasses) for (int c : t) if (!all.contains(c)) all.add(c);
+        int k = all.size();
+        int[] pos = new int[256];
+        java.util.Arrays.fill(pos, -1);
+        for (int j = 0; j < k; j++) pos[all.get(j)] = j;
+        ImageData d = data.testData();
+        int[] idx = data.test(all);
+        long jointCorrect = 0;
+        long[] taskCorrect = new long[taskClasses.size()], taskSeen = new long[taskClasses.size()];
+        List<int[]> taskCols = new ArrayList<>();
+        for (List<Integer> t : taskClasses) taskCols.add(t.stream().mapToInt(c -> pos[c]).toArray());
+        int[] jointCols = allCols(k);
+        for (int from = 0; from < idx.length; from += batchSize) {
+            int to = Math.min(idx.length, from + batchSize);
+            int b = to - from;
+            float[] s;
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                float[] x = Batches.images(d, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Batches.Augment.NONE, null);
+                s = scorer.score(Scorer.batch(mgr, x, b, d.channels(), d.height(), d.width()), k);
+            }
+            for (int i = 0; i < b; i++) {
+                int label = d.labels()[idx[from + i]];
+                if (argmax(s, i * k, jointCols) == pos[label]) jointCorrect++;
+                for (int t = 0; t < taskClasses.size(); t++) {
+                    if (!taskClasses.get(t).contains(label)) continue;
+                    taskSeen[t]++;
+                    if (argmax(s, i * k, taskCols.get(t)) == pos[label]) taskCorrect[t]++;
+                }
+            }
+        }
+        List<Double> tasks = new ArrayList<>();
+        double sum = 0;
+        for (int t = 0; t < taskClasses.size(); t++) {
+            double a = (double) taskCorrect[t] / Math.max(1, taskSeen[t]);
+            tasks.add(a);
+            sum += a;
+        }
+        return new TaskMetrics((double) jointCorrect / idx.length, tasks, sum / taskClasses.size(), idx.length);
+    }
+
+    private static int[] allCols(int k) {
+        int[] c = new int[k];
+        for (int i = 0; i < k; i++) c[i] = i;
+        return c;
+    }
+
+    /** The column (of {@code cols}) with the highest score; ties go to the first, all −∞ to none. */
+    static int argmax(float[] s, int base, int[] cols) {
+        int best = -1;
+        float bv = Float.NEGATIVE_INFINITY;
+        for (int c : cols) {
+            if (s[base + c] > bv) {
+                bv = s[base + c];
+                best = c;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,36 @@
+package org.hetmerge.stats;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.hetmerge.data.ImageSplits;
+import org.hetmerge.util.Rng;
+import org.hetmerge.util.UserException;
+
+/** Unlabeled calibration samples: balanced over the tasks, from the held-out part of the training split. */
+public final class Calibration {
+    private Calibration() {}
+
+    public static int[] sample(ImageSplits data, List<List<Integer>> taskClasses, int n, long seed) {
+        if (n < 1) throw new UserException("--calib must be ≥ 1, got " + n);
+        int k = taskClasses.size();
+        List<Integer> out = new ArrayList<>();
+        SplittableRandom rng = new SplittableRandom(Rng.derive(seed, "calibration"));
+        for (int t = 0; t < k; t++) {
+            int[] pool = data.calibration(taskClasses.get(t));
+            int want = n / k + (t < n % k ? 1 : 0);
+            if (want > pool.length) {
+                throw new UserException("--calib " + n + " needs " + want + " held-out images of task " + (t + 1)
+                        + " but only " + pool.length + " exist (the held-out part is 10% of the training split)");
+            }
+            int[] perm = Rng.permutation(pool.length, rng);
+            for (int i = 0; i < want; i++) out.add(pool[perm[i]]);
+        }
+        // Interleave tasks in batches: shuffle the whole list once, deterministically.
+        int[] all = out.stream().mapToInt(Integer::intValue).toArray();
+        int[] perm = Rng.permutation(all.length, rng);
+        int[] shuffled = new int[all.length];
+        for (int i = 0; i < all.length; i++) shuffled[i] = all[perm[i]];
+        return shuffled;
+    }
+}

@@ -1,0 +1,84 @@
+package org.hetmerge.stats;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.hetmerge.data.Batches;
+import org.hetmerge.data.FashionMnist;
+import org.hetmerge.data.ImageData;
+import org.hetmerge.model.Executor;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.op.OpContext;
+import org.hetmerge.util.Progress;
+
+/**
+ * Runs N models on the same calibration batches (inference mode, no gradients) and accumulates,
+ * per space, the statistics of the concatenated tap features [f_1 | f_2 | …].
+ */
+public final class Statistics {
+    private Statistics() {}
+
+    /** Which node to tap in each model for one space (null: the model has no such space). */
+    public record SpaceTaps(String space, List<String> taps, int[] widths) {}
+
+    public static Map<String, FeatureStats> collect(List<Model> models, List<SpaceTaps> spaces, ImageData data, int[] idx, int batchSize, NDManager mgr) {
+        Map<String, FeatureStats> stats = new LinkedHashMap<>();
+        List<Set<String>> tapSets = new ArrayList<>();
+        for (int i = 0; i < models.size(); i++) tapSets.add(new HashSet<>());
+        for (SpaceTaps s : spaces) {
+            int n = 0;
+            for (int i = 0; i < models.size(); i++) {
+                if (s.taps().get(i) != null) {
+                    tapSets.get(i).add(s.taps().get(i));
+                    n += s.widths()[i];
+                }
+            }
+            stats.put(s.space(), new FeatureStats(n));
+        }
+        try (Progress bar = Progress.start("statistics", idx.length)) {
+            for (int from = 0; from < idx.length; from += batchSize) {
+                int to = Math.min(idx.length, from + batchSize);
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    float[] x = Batches.images(data, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Batches.Augment.NONE, null);
+                    NDArray input = mgr.create(x, new Shape(to - from, data.channels(), data.height(), data.width()));
+                    List<Map<String, NDArray>> taps = new ArrayList<>();
+                    for (int i = 0; i < models.size(); i++) {
+                        Model m = models.get(i);
+                        taps.add(Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, tapSets.get(i)).taps());
+                    }
+                    for (SpaceTaps s : spaces) {
+                        NDList parts = new NDList();
+                        for (int i = 0; i < models.size(); i++) {
+                            String t = s.taps().get(i);
+                            if (t != null) parts.add(rows(taps.get(i).get(t)));
+                        }
+                        stats.get(s.space()).add(parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1));
+                    }
+                }
+                bar.step(to - from, null);
+            }
+        }
+        return stats;
+    }
+
+    /** Features as rows: (B, C, H, W) → (B·H·W, C); (B, T, D) → (B·T, D); (B, D) stays. */
+    public static NDArray rows(NDArray t) {
+        Shape s = t.getShape();
+        return switch (s.dimension()) {
+            case 2 -> t;
+            case 3 -> t.reshape(-1, s.get(2));
+            case 4 -> t.transpose(0, 2, 3, 1).reshape(-1, s.get(1));
+            default -> throw new IllegalArgumentException("cannot take features from a tensor of shape " + s);
+        };
+    }
+}
