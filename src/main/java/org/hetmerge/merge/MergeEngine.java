@@ -76,6 +76,7 @@ public final class MergeEngine {
         Model merged = MergedModelBuilder.build(models, new MergedModelBuilder.Plan(plan, shared), name, mgr);
         long t3 = System.nanoTime();
         if (opt.bnReset() && BnReset.hasBatchNorm(merged)) BnReset.run(merged, data.trainData(), calib, opt.batchSize());
+        // (callers that also want the before-reset numbers pass bnReset = false and call BnReset themselves)
         long t4 = System.nanoTime();
         seconds.put("stats", (t1 - t0) / 1e9);
         seconds.put("match", (t2 - t1) / 1e9);

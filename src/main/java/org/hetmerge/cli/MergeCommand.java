@@ -1,0 +1,154 @@
+package org.hetmerge.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.hetmerge.data.Datasets;
+import org.hetmerge.data.ImageSplits;
+import org.hetmerge.eval.Scorer;
+import org.hetmerge.eval.TaskMetrics;
+import org.hetmerge.merge.BnReset;
+import org.hetmerge.merge.MergeEngine;
+import org.hetmerge.merge.MergeOptions;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.ModelIO;
+import org.hetmerge.model.TaskHead;
+import org.hetmerge.report.MergeReport;
+import org.hetmerge.util.AtomicDir;
+import org.hetmerge.util.Progress;
+import org.hetmerge.util.Provenance;
+import org.hetmerge.util.Torch;
+import org.hetmerge.util.UserException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "merge", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Merge two or more task models without training; writes the merged model and report.json + report.md.",
+        footer = {"", "Examples:",
+                "  hetmerge merge runs/a runs/b --method zip --out runs/ab-zip",
+                "  hetmerge merge runs/a runs/b --method zip --stop-at stage2 --calib 6000 --out runs/ab-zip-s2",
+                "  hetmerge merge runs/a runs/b --method permute --no-bn-reset --out runs/ab-perm"})
+public final class MergeCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "MODEL", arity = "2..*", description = "Model directories (two or more).")
+    List<Path> models;
+
+    @Option(names = "--method", defaultValue = "zip", description = "avg, permute or zip (default ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--alpha", defaultValue = "0.5", description = "zip: weight of an already merged feature (default ${DEFAULT-VALUE}).")
+    double alpha;
+
+    @Option(names = "--beta", defaultValue = "1", description = "zip: within-model merge budget, fraction of the merges needed (default ${DEFAULT-VALUE}).")
+    double beta;
+
+    @Option(names = "--stop-at", paramLabel = "NAME", description = "Partial zipping: share the trunk up to this stage or unit (as 'hetmerge info' lists), then one branch per model.")
+    String stopAt;
+
+    @Option(names = "--calib", defaultValue = "1000", description = "Calibration samples, balanced over tasks, from the held-out split (default ${DEFAULT-VALUE}).")
+    int calib;
+
+    @Option(names = "--no-bn-reset", description = "Keep the rewritten BatchNorm statistics (default: recompute them on the calibration data).")
+    boolean noBnReset;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed for the calibration sample (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch-size", defaultValue = "250") int batchSize;
+
+    @Option(names = {"-o", "--out"}, required = true, description = "Output directory (merged model + report).")
+    Path out;
+
+    @Option(names = "--force", description = "Replace the output directory if it exists.")
+    boolean force;
+
+    @Option(names = "--json", description = "Print report.json to standard output.")
+    boolean json;
+
+    @Mixin
+    CommonOptions common;
+
+    public Integer call() {
+        Main.applyCommon(common);
+        if (Files.exists(out) && !force) throw new UserException("output directory " + out + " already exists (use --force to replace it)");
+        MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize);
+        opt.matcher(); // validates method, alpha, beta before any work
+        try (NDManager mgr = Torch.newManager()) {
+            List<Model> ms = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (Path p : models) {
+                ms.add(ModelIO.load(p, mgr));
+                names.add(p.toString());
+            }
+            ImageSplits data = Datasets.images(ms.get(0).dataset(), common.dataDir);
+            Progress.info("merging " + String.join(" + ", names) + " with " + method + (stopAt != null ? " (stop at " + stopAt + ")" : ""));
+            MergeEngine.Result r = MergeEngine.merge(ms, names, opt, data, mgr);
+            Model merged = r.merged();
+            List<List<Integer>> taskClasses = new ArrayList<>();
+            for (Model m : ms) for (TaskHead h : m.tasks()) taskClasses.add(h.task().classes());
+            List<Integer> all = taskClasses.stream().flatMap(List::stream).distinct().toList();
+
+            long e0 = System.nanoTime();
+            TaskMetrics before = null;
+            Map<String, Double> seconds = new LinkedHashMap<>(r.seconds());
+            if (!noBnReset && BnReset.hasBatchNorm(merged)) {
+                before = TaskMetrics.evaluate(Scorer.of(merged, all), data, taskClasses, mgr, 500);
+                long b0 = System.nanoTime();
+                BnReset.run(merged, data.trainData(), r.calibration(), batchSize);
+                seconds.put("bn_reset", (System.nanoTime() - b0) / 1e9);
+                e0 += System.nanoTime() - b0;
+            }
+            TaskMetrics after = TaskMetrics.evaluate(Scorer.of(merged, all), data, taskClasses, mgr, 500);
+            List<MergeReport.Row> rows = new ArrayList<>();
+            long ensParams = 0, ensFlops = 0;
+            for (int i = 0; i < ms.size(); i++) {
+                Model m = ms.get(i);
+                TaskMetrics tm = TaskMetrics.evaluate(Scorer.of(m, all), data, taskClasses, mgr, 500);
+                rows.add(new MergeReport.Row(m.name(), names.get(i), tm, m.graph().parameterCount(), m.graph().flops(), null));
+                ensParams += m.graph().parameterCount();
+                ensFlops += m.graph().flops();
+            }
+            TaskMetrics ens = TaskMetrics.evaluate(Scorer.ensemble(ms, all), data, taskClasses, mgr, 500);
+            seconds.put("eval", (System.nanoTime() - e0) / 1e9);
+            double mergeSeconds = seconds.entrySet().stream().filter(e -> !e.getKey().equals("eval")).mapToDouble(Map.Entry::getValue).sum();
+            JsonObject extra = new JsonObject();
+            extra.addProperty("stop_at", stopAt);
+            extra.addProperty("alpha", alpha);
+            extra.addProperty("beta", beta);
+            extra.addProperty("calib", calib);
+            extra.addProperty("bn_reset", !noBnReset);
+            extra.addProperty("seed", seed);
+            extra.addProperty("merge_seconds", mergeSeconds);
+            JsonObject prov = Provenance.now("hetmerge merge " + String.join(" ", CliArgs.current()));
+            JsonObject report = MergeReport.toJson(method, taskClasses,
+                    new MergeReport.Row(merged.name(), out.toString(), after, merged.graph().parameterCount(), merged.graph().flops(), mergeSeconds),
+                    before, new MergeReport.Row("ensemble", null, ens, ensParams, ensFlops, null), rows, seconds, extra, prov);
+            merged.info().add("provenance", prov);
+            JsonObject metrics = new JsonObject();
+            metrics.addProperty("joint", after.joint());
+            metrics.addProperty("task_avg", after.taskAvg());
+            merged.info().add("metrics", metrics);
+            String md = "# hetmerge merge report\n\n" + MergeReport.markdown(List.of(report))
+                    + "\nAccuracies in %, on " + after.samples() + " test images of the tasks' classes. Joint: argmax over all tasks' classes; task: argmax over the task's own classes.\n"
+                    + "Merge seconds exclude evaluation: " + seconds + ".\n\nCommand: `" + prov.get("command").getAsString() + "`\n";
+            AtomicDir.write(out, force, tmp -> {
+                ModelIO.writeInto(merged, tmp);
+                Files.writeString(tmp.resolve("report.json"), MergeReport.GSON.toJson(report) + "\n", StandardCharsets.UTF_8);
+                Files.writeString(tmp.resolve("report.md"), md, StandardCharsets.UTF_8);
+            });
+            if (json) System.out.println(MergeReport.GSON.toJson(report));
+            else System.out.print(MergeReport.markdown(List.of(report)));
+            for (Model m : ms) m.close();
+            merged.close();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,124 @@
+package org.hetmerge.report;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.hetmerge.eval.TaskMetrics;
+
+/**
+ * The result of one merge: the merged model's metrics next to each original model and the ensemble.
+ * Accuracies are fractions in [0, 1].
+ */
+public final class MergeReport {
+    public static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
+
+    /** One row of the table. */
+    public record Row(String label, String path, TaskMetrics metrics, long params, long flops, Double seconds) {}
+
+    private MergeReport() {}
+
+    public static JsonObject toJson(String method, List<List<Integer>> taskClasses, Row merged, TaskMetrics withoutReset, Row ensemble,
+                                    List<Row> models, Map<String, Double> seconds, JsonObject extra, JsonObject provenance) {
+        JsonObject o = new JsonObject();
+        o.addProperty("method", method);
+        o.addProperty("joint", merged.metrics().joint());
+        o.add("tasks", tasks(taskClasses, merged.metrics()));
+        o.addProperty("task_avg", merged.metrics().taskAvg());
+        if (withoutReset != null) o.add("without_bn_reset", metrics(taskClasses, withoutReset));
+        o.add("ensemble", metrics(taskClasses, ensemble.metrics()));
+        o.get("ensemble").getAsJsonObject().addProperty("params", ensemble.params());
+        o.get("ensemble").getAsJsonObject().addProperty("flops", ensemble.flops());
+        JsonArray ms = new JsonArray();
+        for (Row r : models) {
+            JsonObject j = metrics(taskClasses, r.metrics());
+            j.addProperty("path", r.path());
+            j.addProperty("name", r.label());
+            j.addProperty("params", r.params());
+            j.addProperty("flops", r.flops());
+            ms.add(j);
+        }
+        o.add("models", ms);
+        o.addProperty("params", merged.params());
+        o.addProperty("flops", merged.flops());
+        o.add("seconds", GSON.toJsonTree(seconds));
+        o.addProperty("test_samples", merged.metrics().samples());
+        if (extra != null) extra.entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+        o.add("provenance", provenance);
+        return o;
+    }
+
+    static JsonObject metrics(List<List<Integer>> taskClasses, TaskMetrics m) {
+        JsonObject j = new JsonObject();
+        j.addProperty("joint", m.joint());
+        j.add("tasks", tasks(taskClasses, m));
+        j.addProperty("task_avg", m.taskAvg());
+        return j;
+    }
+
+    static JsonArray tasks(List<List<Integer>> taskClasses, TaskMetrics m) {
+        JsonArray a = new JsonArray();
+        for (int t = 0; t < taskClasses.size(); t++) {
+            JsonObject j = new JsonObject();
+            j.add("classes", GSON.toJsonTree(taskClasses.get(t)));
+            j.addProperty("accuracy", m.tasks().get(t));
+            a.add(j);
+        }
+        return a;
+    }
+
+    /** A Markdown table from one or more report.json objects (one row per model, ensemble and merge). */
+    public static String markdown(List<JsonObject> reports) {
+        StringBuilder b = new StringBuilder();
+        JsonObject first = reports.get(0);
+        List<String> taskHeads = new ArrayList<>();
+        for (JsonElement t : first.getAsJsonArray("tasks")) taskHeads.add("task " + label(t.getAsJsonObject().getAsJsonArray("classes")));
+        b.append("| model | joint | ").append(String.join(" | ", taskHeads)).append(" | task avg | params | FLOPs | merge s |\n");
+        b.append("|---|---:|").append("---:|".repeat(taskHeads.size())).append("---:|---:|---:|---:|\n");
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (JsonObject r : reports) {
+            for (JsonElement e : r.getAsJsonArray("models")) {
+                JsonObject m = e.getAsJsonObject();
+                if (seen.add("model:" + m.get("path").getAsString())) row(b, m.get("name").getAsString(), m, m.get("params").getAsLong(), m.get("flops").getAsLong(), null);
+            }
+            JsonObject ens = r.getAsJsonObject("ensemble");
+            String ensKey = "ensemble:" + r.getAsJsonArray("models");
+            if (seen.add(ensKey)) row(b, "ensemble", ens, ens.get("params").getAsLong(), ens.get("flops").getAsLong(), null);
+        }
+        for (JsonObject r : reports) {
+            double secs = 0;
+            for (Map.Entry<String, JsonElement> e : r.getAsJsonObject("seconds").entrySet()) if (!e.getKey().equals("eval")) secs += e.getValue().getAsDouble();
+            String label = r.get("method").getAsString() + (r.has("stop_at") && !r.get("stop_at").isJsonNull() ? " (stop at " + r.get("stop_at").getAsString() + ")" : "");
+            row(b, "**" + label + "**", r, r.get("params").getAsLong(), r.get("flops").getAsLong(), secs);
+            if (r.has("without_bn_reset")) {
+                row(b, label + ", no BN reset", r.getAsJsonObject("without_bn_reset"), r.get("params").getAsLong(), r.get("flops").getAsLong(), null);
+            }
+        }
+        return b.toString();
+    }
+
+    static void row(StringBuilder b, String label, JsonObject m, long params, long flops, Double secs) {
+        b.append("| ").append(label).append(" | ").append(pct(m.get("joint").getAsDouble())).append(" | ");
+        for (JsonElement t : m.getAsJsonArray("tasks")) b.append(pct(t.getAsJsonObject().get("accuracy").getAsDouble())).append(" | ");
+        b.append(pct(m.get("task_avg").getAsDouble())).append(" | ").append(String.format(Locale.ROOT, "%,d", params)).append(" | ")
+                .append(String.format(Locale.ROOT, "%.1fM", flops / 1e6)).append(" | ").append(secs == null ? "" : String.format(Locale.ROOT, "%.1f", secs)).append(" |\n");
+    }
+
+    static String pct(double v) {
+        return String.format(Locale.ROOT, "%.2f", 100 * v);
+    }
+
+    static String label(JsonArray classes) {
+        List<Integer> c = new ArrayList<>();
+        for (JsonElement e : classes) c.add(e.getAsInt());
+        boolean contiguous = true;
+        for (int i = 1; i < c.size(); i++) contiguous &= c.get(i) == c.get(i - 1) + 1;
+        if (contiguous && c.size() > 2) return c.get(0) + "-" + c.get(c.size() - 1);
+        return String.join(",", c.stream().map(String::valueOf).toList());
+    }
+}
