@@ -23,10 +23,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks. 'train': training throughput of the graph IR vs the same network in DJL Blocks.",
-        footer = {"", "Examples:", "  hetmerge bench train", "  hetmerge bench train --depth 20 --width 1 --steps 40 --rounds 3"})
+        description = {"Benchmarks, each measured as a ratio within one run:",
+                "  train  training throughput of the graph IR vs the same ResNet in DJL Blocks",
+                "  merge  merge time (stats + match + rewrite + BN reset) vs one forward pass of both models over the calibration images"},
+        footer = {"", "Examples:", "  hetmerge bench train", "  hetmerge bench train --depth 20 --width 1 --steps 40 --rounds 3",
+                "  hetmerge bench merge --width 2 --calib 1000 --method zip"})
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "WHAT", description = "train", defaultValue = "train")
+    @Parameters(paramLabel = "WHAT", description = "train or merge", defaultValue = "train")
     String what;
 
     @Option(names = "--depth", defaultValue = "20") int depth;
@@ -34,12 +37,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "128") int batch;
     @Option(names = "--steps", defaultValue = "30", description = "Measured steps per round (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--rounds", defaultValue = "3", description = "Alternating IR/DJL rounds (default ${DEFAULT-VALUE}).") int rounds;
+    @Option(names = "--calib", defaultValue = "1000", description = "merge: calibration images (default ${DEFAULT-VALUE}).") int calib;
+    @Option(names = "--method", defaultValue = "zip", description = "merge: method (default ${DEFAULT-VALUE}).") String method;
     @Option(names = "--json") boolean json;
     @Mixin CommonOptions common;
 
     public Integer call() {
         Main.applyCommon(common);
-        if (!what.equals("train")) throw new org.hetmerge.util.UserException("unknown benchmark '" + what + "' (known: train)");
+        if (what.equals("merge")) return merge();
+        if (!what.equals("train")) throw new org.hetmerge.util.UserException("unknown benchmark '" + what + "' (known: train, merge)");
         TrainBench.Result r = TrainBench.run(depth, width, batch, steps, rounds);
         if (json) {
             JsonObject o = new JsonObject();
@@ -52,6 +58,26 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("  hetmerge graph IR  %8.1f img/s%n", r.ir());
             System.out.printf("  DJL Blocks         %8.1f img/s%n", r.djl());
             System.out.printf("  ratio IR / DJL     %8.3f%n", r.ir() / r.djl());
+        }
+        return 0;
+    }
+
+    int merge() {
+        org.hetmerge.data.ImageSplits data = org.hetmerge.data.ImageSplits.fashionMnist(common.dataDir);
+        org.hetmerge.model.zoo.ArchSpec spec = org.hetmerge.model.zoo.ArchSpec.of("resnet", depth, width);
+        org.hetmerge.bench.MergeBench.Result r = org.hetmerge.bench.MergeBench.run(spec, method, calib, rounds, data);
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("forwardSeconds", r.forwardSeconds());
+            o.addProperty("mergeSeconds", r.mergeSeconds());
+            o.addProperty("ratio", r.ratio());
+            o.add("steps", new com.google.gson.Gson().toJsonTree(r.steps()));
+            System.out.println(o);
+        } else {
+            System.out.printf("%s, %d calibration images, %s, best of %d rounds:%n", spec.label(), calib, method, rounds);
+            System.out.printf("  forward pass of both models  %7.2f s%n", r.forwardSeconds());
+            System.out.printf("  merge (no evaluation)        %7.2f s  %s%n", r.mergeSeconds(), r.steps());
+            System.out.printf("  ratio merge / forward        %7.2f  (target ≤ 3)%n", r.ratio());
         }
         return 0;
     }

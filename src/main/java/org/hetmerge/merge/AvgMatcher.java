@@ -10,10 +10,14 @@ public final class AvgMatcher implements Matcher {
         return "avg";
     }
 
-    public SpaceMerge match(String space, double[][] correlation, int[] widths, int r) {
+    public void validate(String space, int[] widths) {
         for (int w : widths) {
             if (w != widths[0]) throw new UserException("--method avg needs equal widths, but space " + space + " has widths " + java.util.Arrays.toString(widths));
         }
+    }
+
+    public SpaceMerge match(String space, double[][] correlation, int[] widths, int r) {
+        validate(space, widths);
         List<int[]> groups = new ArrayList<>();
         for (int f = 0; f < widths[0]; f++) {
             int[] g = new int[widths.length];

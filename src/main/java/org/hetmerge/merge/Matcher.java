@@ -10,4 +10,7 @@ public interface Matcher {
     SpaceMerge match(String space, double[][] correlation, int[] widths, int r);
 
     String name();
+
+    /** Rejects impossible inputs before any statistics are collected. */
+    default void validate(String space, int[] widths) {}
 }

@@ -53,6 +53,7 @@ public final class MergeEngine {
                 t.add(si.tap());
                 widths[i] = si.width();
             }
+            matcher.validate(s.name(), widths);
             taps.add(new Statistics.SpaceTaps(s.name(), t, widths));
         }
         List<List<Integer>> taskClasses = new ArrayList<>();

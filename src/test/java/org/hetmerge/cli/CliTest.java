@@ -35,8 +35,11 @@ class CliTest {
 
     static void assertOneLineError(Run r, int code, String... fragments) {
         assertThat(r.code()).as(r.err()).isEqualTo(code);
-        assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
-        assertThat(r.err()).startsWith("hetmerge: error: ").contains(fragments).doesNotContain("Exception", "\tat ");
+        // Progress lines may come first; there is exactly one error line and no stack trace.
+        assertThat(r.err().lines().filter(l -> l.startsWith("hetmerge: ")).count()).as(r.err()).isEqualTo(1);
+        String last = r.err().strip().lines().reduce((x, y) -> y).orElse("");
+        assertThat(last).startsWith("hetmerge: error: ").contains(fragments);
+        assertThat(r.err()).doesNotContain("Exception", "\tat ");
     }
 
     @Test

@@ -1,0 +1,78 @@
+package org.hetmerge.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.hetmerge.data.Batches;
+import org.hetmerge.data.FashionMnist;
+import org.hetmerge.data.ImageData;
+import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Task;
+import org.hetmerge.merge.MergeEngine;
+import org.hetmerge.merge.MergeOptions;
+import org.hetmerge.model.Executor;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.zoo.ArchSpec;
+import org.hetmerge.stats.Calibration;
+import org.hetmerge.train.ModelFactory;
+import org.hetmerge.util.Progress;
+
+/**
+ * Merge cost against inference cost, measured in one run: the time to merge two models with N
+ * calibration images (statistics, matching, rewrite, BN reset; no evaluation) divided by the time of
+ * one forward pass of both models over the same N images.
+ */
+public final class MergeBench {
+    private MergeBench() {}
+
+    public record Result(double forwardSeconds, double mergeSeconds, Map<String, Double> steps) {
+        public double ratio() {
+            return mergeSeconds / forwardSeconds;
+        }
+    }
+
+    public static Result run(ArchSpec spec, String method, int calib, int rounds, ImageSplits data) {
+        try (NDManager mgr = org.hetmerge.util.Torch.newManager()) {
+            List<Model> models = new ArrayList<>();
+            models.add(ModelFactory.create(spec, FashionMnist.INFO.inputShape(), Task.of(FashionMnist.INFO, List.of(0, 1, 2, 3, 4)), 1, mgr));
+            models.add(ModelFactory.create(spec, FashionMnist.INFO.inputShape(), Task.of(FashionMnist.INFO, List.of(5, 6, 7, 8, 9)), 2, mgr));
+            MergeOptions opt = new MergeOptions(method, 0.5, 1.0, null, calib, true, 1, 250);
+            int[] idx = Calibration.sample(data, List.of(List.of(0, 1, 2, 3, 4), List.of(5, 6, 7, 8, 9)), calib, 1);
+            double bestFwd = Double.MAX_VALUE, bestMerge = Double.MAX_VALUE;
+            Map<String, Double> steps = null;
+            for (int round = 0; round <= rounds; round++) {
+                double fwd = forward(models, data.trainData(), idx, 250, mgr);
+                long t0 = System.nanoTime();
+                MergeEngine.Result r = MergeEngine.merge(models, List.of("a", "b"), opt, data, mgr);
+                double merge = (System.nanoTime() - t0) / 1e9;
+                r.merged().close();
+                if (round == 0) continue; // warm-up
+                Progress.info(String.format("round %d: forward of both %.2f s, merge %.2f s %s", round, fwd, merge, r.seconds()));
+                bestFwd = Math.min(bestFwd, fwd);
+                if (merge < bestMerge) {
+                    bestMerge = merge;
+                    steps = r.seconds();
+                }
+            }
+            return new Result(bestFwd, bestMerge, steps);
+        }
+    }
+
+    static double forward(List<Model> models, ImageData d, int[] idx, int batch, NDManager mgr) {
+        long t0 = System.nanoTime();
+        for (int from = 0; from < idx.length; from += batch) {
+            int to = Math.min(idx.length, from + batch);
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                float[] x = Batches.images(d, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Batches.Augment.NONE, null);
+                NDArray in = mgr.create(x, new Shape(to - from, d.channels(), d.height(), d.width()));
+                for (Model m : models) Executor.infer(m.graph(), m.params(), in).toFloatArray();
+            }
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+}

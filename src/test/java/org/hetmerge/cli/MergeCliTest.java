@@ -1,0 +1,95 @@
+package org.hetmerge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.hetmerge.TestSupport;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `hetmerge merge` end to end on tiny models trained on real Fashion-MNIST (seconds). */
+class MergeCliTest {
+    @TempDir
+    static Path tmp;
+
+    static Path a, b, wide;
+
+    @BeforeAll
+    static void trainTinyModels() {
+        assumeTrue(TestSupport.hasFashionMnist(), "Fashion-MNIST not installed");
+        a = tmp.resolve("a");
+        b = tmp.resolve("b");
+        wide = tmp.resolve("wide");
+        train(a, "0-4", "1", "32");
+        train(b, "5-9", "2", "32");
+        train(wide, "5-9", "3", "48");
+    }
+
+    static void train(Path out, String classes, String seed, String width) {
+        CliTest.Run r = CliTest.run("train", "--arch", "mlp", "--depth", "2", "--width", width, "--classes", classes, "--epochs", "1",
+                "--limit", "3000", "--seed", seed, "--quiet", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+    }
+
+    @Test
+    void mergeWritesAModelAndACompleteReport() throws Exception {
+        Path out = tmp.resolve("ab-zip");
+        CliTest.Run r = CliTest.run("merge", a.toString(), b.toString(), "--method", "zip", "--calib", "400", "--quiet", "--json", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonObject rep = JsonParser.parseString(Files.readString(out.resolve("report.json"))).getAsJsonObject();
+        assertThat(JsonParser.parseString(r.out()).getAsJsonObject()).isEqualTo(rep);
+        assertThat(rep.get("method").getAsString()).isEqualTo("zip");
+        for (String k : new String[] {"joint", "task_avg", "params", "flops"}) assertThat(rep.has(k)).as(k).isTrue();
+        assertThat(rep.get("joint").getAsDouble()).isBetween(0.0, 1.0);
+        assertThat(rep.getAsJsonArray("tasks")).hasSize(2);
+        assertThat(rep.getAsJsonArray("tasks").get(1).getAsJsonObject().getAsJsonArray("classes").toString()).isEqualTo("[5,6,7,8,9]");
+        assertThat(rep.getAsJsonObject("ensemble").get("joint").getAsDouble()).isBetween(0.0, 1.0);
+        assertThat(rep.getAsJsonArray("models")).hasSize(2);
+        assertThat(rep.getAsJsonArray("models").get(0).getAsJsonObject().get("path").getAsString()).isEqualTo(a.toString());
+        for (String k : new String[] {"stats", "match", "rewrite", "bn_reset", "eval"}) assertThat(rep.getAsJsonObject("seconds").has(k)).as(k).isTrue();
+        assertThat(Files.readString(out.resolve("report.md"))).contains("| ensemble |", "| **zip** |", "task 0-4", "task 5-9");
+
+        // The merged model is a model like any other.
+        CliTest.Run e = CliTest.run("eval", out.toString(), "--json");
+        assertThat(e.code()).as(e.err()).isZero();
+        assertThat(JsonParser.parseString(e.out()).getAsJsonObject().get("accuracy").getAsDouble()).isEqualTo(rep.get("joint").getAsDouble());
+        CliTest.Run i = CliTest.run("info", out.toString());
+        assertThat(i.code()).isZero();
+        assertThat(i.out()).contains("architecture merged", "0-4", "5-9");
+    }
+
+    @Test
+    void partialZipAndOtherMethodsRun() throws Exception {
+        for (String[] args : new String[][] {{"--method", "permute"}, {"--method", "avg"}, {"--method", "zip", "--stop-at", "hidden.layer1"}}) {
+            Path out = tmp.resolve("m" + String.join("", args).replace("-", "").replace(".", ""));
+            String[] cmd = new String[args.length + 8];
+            cmd[0] = "merge";
+            cmd[1] = a.toString();
+            cmd[2] = b.toString();
+            System.arraycopy(args, 0, cmd, 3, args.length);
+            System.arraycopy(new String[] {"--calib", "200", "--quiet", "--out", out.toString()}, 0, cmd, 3 + args.length, 5);
+            CliTest.Run r = CliTest.run(cmd);
+            assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();
+            assertThat(out.resolve("report.json")).exists();
+        }
+        JsonObject partial = JsonParser.parseString(Files.readString(tmp.resolve("mmethodzipstopathiddenlayer1").resolve("report.json"))).getAsJsonObject();
+        assertThat(partial.get("stop_at").getAsString()).isEqualTo("hidden.layer1");
+    }
+
+    @Test
+    void badMergeInputGivesOneClearLine() throws Exception {
+        CliTest.assertOneLineError(CliTest.run("merge", a.toString(), wide.toString(), "--method", "avg", "--calib", "200", "--out", tmp.resolve("x").toString()),
+                2, "--method avg needs equal widths");
+        CliTest.assertOneLineError(CliTest.run("merge", a.toString(), b.toString(), "--method", "magic", "--out", tmp.resolve("y").toString()), 2, "unknown --method 'magic'");
+        CliTest.assertOneLineError(CliTest.run("merge", a.toString(), b.toString(), "--calib", "100000", "--out", tmp.resolve("z").toString()), 2, "--calib 100000");
+        assertThat(tmp.resolve("x")).doesNotExist();
+        assertThat(tmp.resolve("z")).doesNotExist();
+        CliTest.Run one = CliTest.run("merge", a.toString(), "--out", tmp.resolve("w").toString());
+        assertThat(one.code()).isEqualTo(2);
+    }
+}
