@@ -66,7 +66,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--weight-decay", defaultValue = "5e-4") double weightDecay;
     @Option(names = "--schedule", defaultValue = "cosine", description = "cosine (warm-up + cosine) or onecycle.") String schedule;
     @Option(names = "--warmup", defaultValue = "0.1", description = "Warm-up fraction of all steps (cosine).") double warmup;
-    @Option(names = "--augment", negatable = true, description = "Random crop (pad 2) and horizontal flip; default on for resnet/vgg, off for mlp (it has no translation invariance to gain).")
+    @Option(names = "--augment", negatable = true, description = "Random crop (pad 2) and horizontal flip (default off: with 3-epoch schedules it costs accuracy, see README).")
     Boolean augment;
     @Option(names = "--limit", defaultValue = "0", description = "Train on at most N images (0 = all).") int limit;
     @Option(names = "--seed", defaultValue = "1", description = "Seed for initialization, shuffling and augmentation (default ${DEFAULT-VALUE}).") long seed;
@@ -89,7 +89,7 @@ public final class TrainCommand implements Callable<Integer> {
         DatasetInfo info = Datasets.info(dataset);
         Task task = Task.of(info, Task.parseClasses(classes, info));
         ArchSpec spec = archSpec();
-        Recipe recipe = new Recipe(epochs, batchSize, lr, momentum, weightDecay, schedule, warmup, augment != null ? augment : !arch.equals("mlp"), seed, limit);
+        Recipe recipe = new Recipe(epochs, batchSize, lr, momentum, weightDecay, schedule, warmup, augment != null && augment, seed, limit);
         ImageSplits data = Datasets.images(dataset, common.dataDir);
         try (NDManager mgr = Torch.newManager(); Model fresh = ModelFactory.create(spec, info.inputShape(), task, seed, mgr)) {
             Progress.info(String.format("training %s on %s classes %s (%s), %d parameters",

@@ -128,6 +128,33 @@ class MergeExactnessTest {
         }
     }
 
+    /** conv → BN → ReLU → flatten → linear: the flattened space is the conv space repeated per position (kron(M, I)). */
+    @Test
+    void flattenedConvSpacesTransformWithKron() {
+        java.util.List<org.hetmerge.model.Node> nodes = List.of(
+                org.hetmerge.model.Node.of("conv", new org.hetmerge.model.op.Conv2d(1, 6, 3, 2, 1, true), "input"),
+                org.hetmerge.model.Node.of("bn", new org.hetmerge.model.op.BatchNorm(6), "conv"),
+                org.hetmerge.model.Node.of("relu", new org.hetmerge.model.op.Relu(), "bn"),
+                org.hetmerge.model.Node.of("flatten", new org.hetmerge.model.op.Flatten(), "relu"),
+                org.hetmerge.model.Node.of("fc", new org.hetmerge.model.op.Linear(6 * 36, 10, true), "flatten"),
+                org.hetmerge.model.Node.of("relu2", new org.hetmerge.model.op.Relu(), "fc"),
+                org.hetmerge.model.Node.of("head.proj", new org.hetmerge.model.op.Linear(10, 8, true), "relu2"),
+                org.hetmerge.model.Node.of("head.cos", new org.hetmerge.model.op.CosineHead(8, 4, 16f, 5), "head.proj"));
+        org.hetmerge.model.Graph g = new org.hetmerge.model.Graph(new int[] {1, 12, 12}, nodes, List.of("head.cos"), List.of());
+        Space conv = Spaces.derive(g).stream().filter(s -> s.name().equals("conv")).findFirst().orElseThrow();
+        assertThat(conv.members()).contains(new Space.Member("fc.weight", 1, 36, true));
+        try (NDManager m = TestSupport.manager()) {
+            Model a = new Model("flat", g, org.hetmerge.model.Params.initialize(g, 3, m), null,
+                    List.of(new org.hetmerge.model.TaskHead(TASK, "head.cos", List.of(0, 1, 2, 3))), 3, new com.google.gson.JsonObject());
+            Model p = permuted(a, 9, m);
+            NDArray x = TestSupport.randn(m, 2, 4, 1, 12, 12);
+            assertThat(TestSupport.maxAbsDiff(outputs(p, x), outputs(a, x))).isLessThan(1e-4);
+            Model b = new Model("b", p.graph(), p.params(), null, a.tasks(), 3, p.info());
+            MergeEngine.Result r = MergeEngine.merge(List.of(a, b), List.of("a", "b"), noReset("permute"), TestSupport.synthetic(300), m);
+            assertThat(TestSupport.maxAbsDiff(outputs(r.merged(), x), outputs(a, x))).isLessThan(1e-4);
+        }
+    }
+
     static MergeOptions noReset(String method) {
         return new MergeOptions(method, 0.5, 1.0, null, 200, false, 1, 100);
     }
