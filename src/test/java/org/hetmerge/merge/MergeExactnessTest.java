@@ -23,13 +23,13 @@ import org.hetmerge.util.Rng;
 import org.junit.jupiter.api.Test;
 
 /** Merges that must preserve a model's function, checked on outputs to 1e-4. */
-class MergeExactnessTest {
-    static final Task TASK = new Task("synthetic", List.of(0, 1, 2, 3), List.of("a", "b", "c", "d"), 4);
+public class MergeExactnessTest {
+    public static final Task TASK = new Task("synthetic", List.of(0, 1, 2, 3), List.of("a", "b", "c", "d"), 4);
     static final List<ArchSpec> ARCHS = List.of(ArchSpec.of("resnet", 8, 0.5), ArchSpec.of("vgg", 11, 0.125), ArchSpec.of("mlp", 2, 24),
             new ArchSpec("mlp", 2, 16, List.of(), "linear", 64, 16f));
 
     /** A model with non-trivial norms so that a wrong merge cannot hide behind identity BN stats. */
-    static Model randomModel(ArchSpec spec, long seed, NDManager m) {
+    public static Model randomModel(ArchSpec spec, long seed, NDManager m) {
         Model model = ModelFactory.create(spec, new int[] {1, 12, 12}, TASK, seed, m);
         SplittableRandom r = new SplittableRandom(seed);
         for (var e : model.graph().paramDefs().entrySet()) {
@@ -44,7 +44,7 @@ class MergeExactnessTest {
     }
 
     /** The same function with every mergeable space's channels permuted (applied through the merge rewrite with k = 1). */
-    static Model permuted(Model model, long seed, NDManager m) {
+    public static Model permuted(Model model, long seed, NDManager m) {
         Map<String, SpaceMerge> plan = new HashMap<>();
         SplittableRandom r = new SplittableRandom(seed);
         for (Space s : Spaces.derive(model.graph())) {
@@ -60,7 +60,7 @@ class MergeExactnessTest {
         return out;
     }
 
-    static float[] outputs(Model m, NDArray x) {
+    public static float[] outputs(Model m, NDArray x) {
         return Executor.run(m.graph(), m.params(), x, org.hetmerge.model.op.OpContext.Mode.EVAL, 0.9f, java.util.Set.of())
                 .outputs().values().iterator().next().toFloatArray();
     }
@@ -155,7 +155,7 @@ class MergeExactnessTest {
         }
     }
 
-    static MergeOptions noReset(String method) {
+    public static MergeOptions noReset(String method) {
         return new MergeOptions(method, 0.5, 1.0, null, 200, false, 1, 100);
     }
 
