@@ -36,13 +36,20 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:",
                 "  hetmerge merge runs/a runs/b --method zip --out runs/ab-zip",
                 "  hetmerge merge runs/a runs/b --method zip --stop-at stage2 --calib 6000 --out runs/ab-zip-s2",
-                "  hetmerge merge runs/a runs/b --method permute --no-bn-reset --out runs/ab-perm"})
+                "  hetmerge merge runs/a runs/b --method permute --no-bn-reset --out runs/ab-perm",
+                "  hetmerge merge runs/r20 runs/r56 --method hetero --align lma --width max --out runs/depth"})
 public final class MergeCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", arity = "2..*", description = "Model directories (two or more).")
     List<Path> models;
 
-    @Option(names = "--method", defaultValue = "zip", description = "avg, permute or zip (default ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "zip", description = "avg, permute, zip or hetero (layer alignment + elastic zip; default ${DEFAULT-VALUE}).")
     String method;
+
+    @Option(names = "--align", defaultValue = "sma", description = "hetero: layer alignment sma, lma, uniform or none (default ${DEFAULT-VALUE}).")
+    String align;
+
+    @Option(names = "--width", defaultValue = "max", description = "zip/hetero: merged width per space: max, min, mean, an integer, or a fraction of the widest model like 0.75 (default ${DEFAULT-VALUE}).")
+    String width;
 
     @Option(names = "--alpha", defaultValue = "0.5", description = "zip: weight of an already merged feature (default ${DEFAULT-VALUE}).")
     double alpha;
@@ -79,7 +86,7 @@ public final class MergeCommand implements Callable<Integer> {
     public Integer call() {
         Main.applyCommon(common);
         if (Files.exists(out) && !force) throw new UserException("output directory " + out + " already exists (use --force to replace it)");
-        MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize);
+        MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width));
         opt.matcher(); // validates method, alpha, beta before any work
         try (NDManager mgr = Torch.newManager()) {
             List<Model> ms = new ArrayList<>();
@@ -127,6 +134,10 @@ public final class MergeCommand implements Callable<Integer> {
             extra.addProperty("bn_reset", !noBnReset);
             extra.addProperty("seed", seed);
             extra.addProperty("merge_seconds", mergeSeconds);
+            extra.addProperty("align", method.equals("hetero") ? align : null);
+            extra.addProperty("width", width);
+            extra.add("notes", MergeReport.GSON.toJsonTree(r.notes()));
+            extra.add("alignments", merged.info().getAsJsonObject("merge").get("alignments"));
             JsonObject prov = Provenance.now("hetmerge merge " + String.join(" ", CliArgs.current()));
             JsonObject report = MergeReport.toJson(method, taskClasses,
                     new MergeReport.Row(merged.name(), out.toString(), after, merged.graph().parameterCount(), merged.graph().flops(), mergeSeconds),
@@ -137,6 +148,7 @@ public final class MergeCommand implements Callable<Integer> {
             metrics.addProperty("task_avg", after.taskAvg());
             merged.info().add("metrics", metrics);
             String md = "# hetmerge merge report\n\n" + MergeReport.markdown(List.of(report))
+                    + (r.notes().isEmpty() ? "" : "\nNotes:\n" + String.join("\n", r.notes().stream().map(n -> "- " + n).toList()) + "\n")
                     + "\nAccuracies in %, on " + after.samples() + " test images of the tasks' classes. Joint: argmax over all tasks' classes; task: argmax over the task's own classes.\n"
                     + "Merge seconds exclude evaluation: " + seconds + ".\n\nCommand: `" + prov.get("command").getAsString() + "`\n";
             AtomicDir.write(out, force, tmp -> {

@@ -2,27 +2,41 @@ package org.hetmerge.merge;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.hetmerge.align.Aligner;
+import org.hetmerge.align.IdentityExpansion;
+import org.hetmerge.align.Segmentation;
 import org.hetmerge.data.ImageSplits;
 import org.hetmerge.model.Graph;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.Space;
 import org.hetmerge.model.TaskHead;
+import org.hetmerge.model.Unit;
 import org.hetmerge.stats.Calibration;
 import org.hetmerge.stats.FeatureStats;
 import org.hetmerge.stats.Statistics;
 import org.hetmerge.util.UserException;
 
-/** The whole merge: statistics → matching → weight rewrite → BatchNorm reset (METHOD.md §3–§5). */
+/**
+ * The whole merge: [layer alignment + identity expansion] → statistics → matching → weight rewrite →
+ * BatchNorm reset (METHOD.md §3–§7).
+ */
 public final class MergeEngine {
     private MergeEngine() {}
 
-    /** Seconds per step, the plan, and each merged space's correlations (for reports). */
-    public record Result(Model merged, Map<String, SpaceMerge> plan, Map<String, double[][]> correlations, Map<String, Double> seconds, int[] calibration) {}
+    /** How one model was aligned to the deepest: CKA per stage and every strategy's segmentation. */
+    public record Alignment(String model, String deep, Map<String, double[][]> cka, Map<String, Map<String, Segmentation>> strategies, String chosen) {}
+
+    /** Seconds per step, the plan, each merged space's correlations and alignments (for reports). */
+    public record Result(Model merged, Map<String, SpaceMerge> plan, Map<String, double[][]> correlations, Map<String, Double> seconds,
+                         int[] calibration, List<Alignment> alignments, List<String> notes) {}
 
     public static Result merge(List<Model> models, List<String> names, MergeOptions opt, ImageSplits data, NDManager mgr) {
         if (models.size() < 2) throw new UserException("merge needs at least two models, got " + models.size());
@@ -33,62 +47,141 @@ public final class MergeEngine {
             }
         }
         Matcher matcher = opt.matcher();
-        MergedModelBuilder.requireSameStructure(models, names);
-        Graph g0 = models.get(0).graph();
-        int shared = MergedModelBuilder.lastShareable(g0);
-        if (opt.stopAt() != null) shared = Math.min(shared, MergedModelBuilder.stopIndex(g0, opt.stopAt()));
-        List<Map<String, Space>> spaces = MergedModelBuilder.spacesOf(models);
-
-        // Mergeable: non-fixed spaces with at least one node in the shared trunk.
-        List<Statistics.SpaceTaps> taps = new ArrayList<>();
-        for (Space s : spaces.get(0).values()) {
-            if (s.fixed()) continue;
-            final int sharedUntil = shared;
-            boolean inTrunk = s.nodes().stream().anyMatch(n -> MergedModelBuilder.indexOf(g0, n) <= sharedUntil);
-            if (!inTrunk) continue;
-            List<String> t = new ArrayList<>();
-            int[] widths = new int[models.size()];
-            for (int i = 0; i < models.size(); i++) {
-                Space si = spaces.get(i).get(s.name());
-                t.add(si.tap());
-                widths[i] = si.width();
-            }
-            matcher.validate(s.name(), widths);
-            taps.add(new Statistics.SpaceTaps(s.name(), t, widths));
-        }
         List<List<Integer>> taskClasses = new ArrayList<>();
         for (Model m : models) for (TaskHead h : m.tasks()) taskClasses.add(h.task().classes());
         int[] calib = Calibration.sample(data, taskClasses, opt.calib(), opt.seed());
-
         Map<String, Double> seconds = new LinkedHashMap<>();
+        List<String> notes = new ArrayList<>();
+
+        // Depth: align every shallower model to the deepest and expand it with identity units.
+        List<Model> work = new ArrayList<>(models);
+        List<Set<String>> identity = new ArrayList<>();
+        for (int i = 0; i < models.size(); i++) identity.add(Set.of());
+        List<Alignment> alignments = new ArrayList<>();
+        long ta = System.nanoTime();
+        if (opt.method().equals("hetero")) {
+            int deep = 0;
+            for (int i = 1; i < models.size(); i++) if (Aligner.alignableUnits(models.get(i)) > Aligner.alignableUnits(models.get(deep))) deep = i;
+            for (int i = 0; i < models.size(); i++) {
+                if (i == deep || sameDepth(models.get(i), models.get(deep))) continue;
+                Map<String, double[][]> cka = Aligner.cka(models.get(deep), models.get(i), data.trainData(), calib, opt.batchSize(), mgr);
+                Map<String, Map<String, Segmentation>> all = new LinkedHashMap<>();
+                for (String s : Segmentation.STRATEGIES) all.put(s, Aligner.segment(cka, s));
+                Map<String, int[]> positions = new LinkedHashMap<>();
+                all.get(opt.align()).forEach((stage, seg) -> positions.put(stage, seg.positions()));
+                IdentityExpansion.Expanded e = IdentityExpansion.expand(models.get(i), models.get(deep).graph(), positions, mgr);
+                work.set(i, e.model());
+                identity.set(i, e.identityUnits());
+                alignments.add(new Alignment(names.get(i), names.get(deep), cka, all, opt.align()));
+            }
+        }
+        seconds.put("align", (System.nanoTime() - ta) / 1e9);
+        MergedModelBuilder.requireSameStructure(work, names);
+        Graph g0 = work.get(0).graph();
+        int shared = MergedModelBuilder.lastShareable(g0);
+        if (opt.stopAt() != null) shared = Math.min(shared, MergedModelBuilder.stopIndex(g0, opt.stopAt()));
+        List<Map<String, Space>> spaces = MergedModelBuilder.spacesOf(work);
+
+        // Mergeable: non-fixed spaces with at least one node in the shared trunk.
+        List<Statistics.SpaceTaps> taps = new ArrayList<>();
+        Map<String, int[]> presentOf = new LinkedHashMap<>();
+        Map<String, int[]> allWidths = new LinkedHashMap<>();
+        int unequal = 0;
+        for (Space s : spaces.get(0).values()) {
+            if (s.fixed()) continue;
+            final int sharedUntil = shared;
+            if (s.nodes().stream().noneMatch(n -> MergedModelBuilder.indexOf(g0, n) <= sharedUntil)) continue;
+            List<String> t = new ArrayList<>();
+            List<Integer> present = new ArrayList<>();
+            int[] widths = new int[work.size()];
+            for (int i = 0; i < work.size(); i++) {
+                Space si = spaces.get(i).get(s.name());
+                widths[i] = si.width();
+                boolean absent = insideIdentity(work.get(i), si, identity.get(i));
+                t.add(absent ? null : si.tap());
+                if (!absent) present.add(i);
+            }
+            int[] pw = present.stream().mapToInt(i -> widths[i]).toArray();
+            matcher.validate(s.name(), pw);
+            if (java.util.Arrays.stream(pw).distinct().count() > 1) unequal++;
+            presentOf.put(s.name(), present.stream().mapToInt(Integer::intValue).toArray());
+            allWidths.put(s.name(), widths);
+            if (present.size() > 1) taps.add(new Statistics.SpaceTaps(s.name(), t, widths));
+        }
+        if (unequal > 0 && opt.method().equals("permute")) {
+            notes.add("permute: " + unequal + " spaces have unequal widths; used a partial assignment (each feature of the narrower model matched once, the wider model's other features kept alone)");
+        }
         long t0 = System.nanoTime();
-        Map<String, FeatureStats> stats = Statistics.collect(models, taps, data.trainData(), calib, opt.batchSize(), mgr);
+        Map<String, FeatureStats> stats = Statistics.collect(work, taps, data.trainData(), calib, opt.batchSize(), mgr);
         long t1 = System.nanoTime();
         Map<String, SpaceMerge> plan = new LinkedHashMap<>();
         Map<String, double[][]> corrs = new LinkedHashMap<>();
-        for (Statistics.SpaceTaps s : taps) {
-            double[][] corr = stats.get(s.space()).correlation();
-            corrs.put(s.space(), corr);
-            int r = java.util.Arrays.stream(s.widths()).max().orElseThrow();
-            plan.put(s.space(), matcher.match(s.space(), corr, s.widths(), r));
+        for (Map.Entry<String, int[]> e : presentOf.entrySet()) {
+            String space = e.getKey();
+            int[] present = e.getValue();
+            int[] widths = allWidths.get(space);
+            int[] pw = java.util.Arrays.stream(present).map(i -> widths[i]).toArray();
+            SpaceMerge sm;
+            if (present.length == 1) {
+                List<int[]> singles = new ArrayList<>();
+                for (int f = 0; f < pw[0]; f++) singles.add(new int[] {f});
+                sm = SpaceMerge.fromGroups(space, pw, singles);
+            } else {
+                double[][] corr = stats.get(space).correlation();
+                corrs.put(space, corr);
+                sm = matcher.match(space, corr, pw, opt.width().resolve(space, pw));
+            }
+            plan.put(space, present.length == widths.length ? sm : SpaceMerge.withAbsent(sm, present, widths));
         }
         long t2 = System.nanoTime();
         String name = "merged-" + opt.method() + "-" + String.join("+", names.stream().map(n -> n.replaceAll(".*/", "")).toList());
-        Model merged = MergedModelBuilder.build(models, new MergedModelBuilder.Plan(plan, shared), name, mgr);
+        Model merged = MergedModelBuilder.build(work, new MergedModelBuilder.Plan(plan, shared), name, mgr);
         long t3 = System.nanoTime();
         if (opt.bnReset() && BnReset.hasBatchNorm(merged)) BnReset.run(merged, data.trainData(), calib, opt.batchSize());
-        // (callers that also want the before-reset numbers pass bnReset = false and call BnReset themselves)
         long t4 = System.nanoTime();
         seconds.put("stats", (t1 - t0) / 1e9);
         seconds.put("match", (t2 - t1) / 1e9);
         seconds.put("rewrite", (t3 - t2) / 1e9);
         seconds.put("bn_reset", (t4 - t3) / 1e9);
+        for (int i = 0; i < work.size(); i++) if (work.get(i) != models.get(i)) work.get(i).close();
+
         JsonObject info = new JsonObject();
         info.addProperty("method", opt.method());
         info.add("options", new Gson().toJsonTree(opt));
         info.add("models", new Gson().toJsonTree(names));
         info.addProperty("sharedUntil", g0.nodes().get(shared).name());
+        JsonArray al = new JsonArray();
+        for (Alignment a : alignments) {
+            JsonObject j = new JsonObject();
+            j.addProperty("model", a.model());
+            j.addProperty("deep", a.deep());
+            j.addProperty("strategy", a.chosen());
+            JsonObject pos = new JsonObject();
+            a.strategies().get(a.chosen()).forEach((st, seg) -> pos.add(st, new Gson().toJsonTree(seg.positions())));
+            j.add("positions", pos);
+            al.add(j);
+        }
+        info.add("alignments", al);
         merged.info().add("merge", info);
-        return new Result(merged, plan, corrs, seconds, calib);
+        return new Result(merged, plan, corrs, seconds, calib, alignments, notes);
+    }
+
+    static boolean sameDepth(Model a, Model b) {
+        Map<String, List<Unit>> x = IdentityExpansion.stages(a.graph()), y = IdentityExpansion.stages(b.graph());
+        if (!x.keySet().equals(y.keySet())) return false;
+        for (String k : x.keySet()) if (x.get(k).size() != y.get(k).size()) return false;
+        return true;
+    }
+
+    /** True when every node of this space in this model lies inside one of its identity residual units. */
+    static boolean insideIdentity(Model m, Space s, Set<String> identityUnits) {
+        if (identityUnits.isEmpty()) return false;
+        Set<String> inside = new HashSet<>();
+        for (Unit u : m.graph().units()) {
+            if (identityUnits.contains(u.name()) && u.kind() == Unit.Kind.RESIDUAL) inside.addAll(u.nodes());
+        }
+        for (String n : s.nodes()) if (!inside.contains(n)) return false;
+        // A join (the stream) is never inside: the identity unit's add belongs to the stream, which other units share.
+        return !s.nodes().isEmpty();
     }
 }

@@ -10,29 +10,52 @@ import org.hetmerge.util.UserException;
  * @param calib number of calibration samples
  * @param bnReset recompute BatchNorm statistics after rewriting
  */
-public record MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize) {
+public record MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
+                           String align, WidthPolicy width) {
+    public static final java.util.List<String> METHODS = java.util.List.of("avg", "permute", "zip", "hetero");
+
+    public MergeOptions {
+        if (align == null) align = "sma";
+        if (width == null) width = new WidthPolicy("max");
+        if (!org.hetmerge.align.Segmentation.STRATEGIES.contains(align)) {
+            throw new UserException("unknown --align '" + align + "' (known: " + String.join(", ", org.hetmerge.align.Segmentation.STRATEGIES) + ")");
+        }
+    }
+
+    public MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize) {
+        this(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, "sma", new WidthPolicy("max"));
+    }
+
     public static MergeOptions defaults(String method) {
         return new MergeOptions(method, 0.5, 1.0, null, 1000, true, 1, 250);
+    }
+
+    public MergeOptions withAlign(String a) {
+        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, a, width);
+    }
+
+    public MergeOptions withWidth(String w) {
+        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, new WidthPolicy(w));
     }
 
     public Matcher matcher() {
         return switch (method) {
             case "avg" -> new AvgMatcher();
             case "permute" -> new PermuteMatcher();
-            case "zip" -> new ZipMatcher(alpha, beta);
-            default -> throw new UserException("unknown --method '" + method + "' (known: avg, permute, zip)");
+            case "zip", "hetero" -> new ZipMatcher(alpha, beta);
+            default -> throw new UserException("unknown --method '" + method + "' (known: " + String.join(", ", METHODS) + ")");
         };
     }
 
     public MergeOptions withMethod(String m) {
-        return new MergeOptions(m, alpha, beta, stopAt, calib, bnReset, seed, batchSize);
+        return new MergeOptions(m, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width);
     }
 
     public MergeOptions withStopAt(String s) {
-        return new MergeOptions(method, alpha, beta, s, calib, bnReset, seed, batchSize);
+        return new MergeOptions(method, alpha, beta, s, calib, bnReset, seed, batchSize, align, width);
     }
 
     public MergeOptions withBeta(double b) {
-        return new MergeOptions(method, alpha, b, stopAt, calib, bnReset, seed, batchSize);
+        return new MergeOptions(method, alpha, b, stopAt, calib, bnReset, seed, batchSize, align, width);
     }
 }

@@ -62,6 +62,38 @@ public record SpaceMerge(String space, int[] widths, List<int[]> groups, List<do
         return fromGroups(space, widths, groups);
     }
 
+    /**
+     * Places a merge of the models that have this space among all models: a model whose features
+     * here exist only inside its identity units contributes nothing (M = U = 0; METHOD.md §6.4).
+     */
+    public static SpaceMerge withAbsent(SpaceMerge present, int[] presentModels, int[] allWidths) {
+        int r = present.mergedWidth();
+        List<double[][]> ms = new ArrayList<>();
+        List<double[][]> us = new ArrayList<>();
+        for (int i = 0; i < allWidths.length; i++) {
+            ms.add(new double[r][allWidths[i]]);
+            us.add(new double[allWidths[i]][r]);
+        }
+        int[] presentOffset = new int[presentModels.length];
+        for (int k = 1; k < presentModels.length; k++) presentOffset[k] = presentOffset[k - 1] + present.widths()[k - 1];
+        List<int[]> groups = new ArrayList<>();
+        int[] allOffset = new int[allWidths.length];
+        for (int i = 1; i < allWidths.length; i++) allOffset[i] = allOffset[i - 1] + allWidths[i - 1];
+        for (int k = 0; k < presentModels.length; k++) {
+            ms.set(presentModels[k], present.mergeMatrix().get(k));
+            us.set(presentModels[k], present.unmergeMatrix().get(k));
+        }
+        for (int[] g : present.groups()) {
+            int[] mapped = new int[g.length];
+            for (int x = 0; x < g.length; x++) {
+                int k = modelOf(g[x], presentOffset, present.widths());
+                mapped[x] = allOffset[presentModels[k]] + g[x] - presentOffset[k];
+            }
+            groups.add(mapped);
+        }
+        return new SpaceMerge(present.space(), allWidths.clone(), groups, ms, us);
+    }
+
     static int modelOf(int f, int[] offset, int[] widths) {
         for (int i = widths.length - 1; i >= 0; i--) if (f >= offset[i]) return i;
         throw new IllegalArgumentException("feature " + f);

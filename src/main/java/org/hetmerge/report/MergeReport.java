@@ -93,7 +93,12 @@ public final class MergeReport {
         for (JsonObject r : reports) {
             double secs = 0;
             for (Map.Entry<String, JsonElement> e : r.getAsJsonObject("seconds").entrySet()) if (!e.getKey().equals("eval")) secs += e.getValue().getAsDouble();
-            String label = r.get("method").getAsString() + (r.has("stop_at") && !r.get("stop_at").isJsonNull() ? " (stop at " + r.get("stop_at").getAsString() + ")" : "");
+            String label = r.get("method").getAsString();
+            List<String> qual = new ArrayList<>();
+            if (r.has("align") && !r.get("align").isJsonNull()) qual.add(r.get("align").getAsString());
+            if (r.has("width") && !r.get("width").isJsonNull() && !r.get("width").getAsString().equals("max")) qual.add("width " + r.get("width").getAsString());
+            if (r.has("stop_at") && !r.get("stop_at").isJsonNull()) qual.add("stop at " + r.get("stop_at").getAsString());
+            if (!qual.isEmpty()) label += " (" + String.join(", ", qual) + ")";
             row(b, "**" + label + "**", r, r.get("params").getAsLong(), r.get("flops").getAsLong(), secs);
             if (r.has("without_bn_reset")) {
                 row(b, label + ", no BN reset", r.getAsJsonObject("without_bn_reset"), r.get("params").getAsLong(), r.get("flops").getAsLong(), null);
