@@ -17,7 +17,7 @@ class MergeCliTest {
     @TempDir
     static Path tmp;
 
-    static Path a, b, wide;
+    static Path a, b, wide, deep;
 
     @BeforeAll
     static void trainTinyModels() {
@@ -28,6 +28,51 @@ class MergeCliTest {
         train(a, "0-4", "1", "32");
         train(b, "5-9", "2", "32");
         train(wide, "5-9", "3", "48");
+        deep = tmp.resolve("deep");
+        CliTest.Run r = CliTest.run("train", "--arch", "mlp", "--depth", "4", "--width", "32", "--classes", "5-9", "--epochs", "1",
+                "--limit", "3000", "--seed", "4", "--quiet", "--out", deep.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+    }
+
+    @Test
+    void alignWritesMatricesSegmentationsAndHeatmaps() throws Exception {
+        Path out = tmp.resolve("align");
+        CliTest.Run r = CliTest.run("align", a.toString(), deep.toString(), "--calib", "300", "--quiet", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonObject o = JsonParser.parseString(Files.readString(out.resolve("align.json"))).getAsJsonObject();
+        assertThat(o.get("deep").getAsString()).isEqualTo(deep.toString());
+        JsonObject hidden = o.getAsJsonObject("stages").getAsJsonObject("hidden");
+        assertThat(hidden.getAsJsonArray("cka")).hasSize(4);
+        assertThat(hidden.getAsJsonArray("cka").get(0).getAsJsonArray()).hasSize(2);
+        for (String s : new String[] {"sma", "lma", "uniform", "none"}) {
+            JsonObject seg = hidden.getAsJsonObject("segmentations").getAsJsonObject(s);
+            assertThat(seg.getAsJsonArray("positions")).hasSize(2);
+            assertThat(seg.getAsJsonArray("positions").get(0).getAsInt()).isZero();
+        }
+        double smaBest = hidden.getAsJsonObject("segmentations").getAsJsonObject("sma").get("sma_objective").getAsDouble();
+        for (String s : new String[] {"lma", "uniform", "none"}) {
+            assertThat(hidden.getAsJsonObject("segmentations").getAsJsonObject(s).get("sma_objective").getAsDouble()).isLessThanOrEqualTo(smaBest + 1e-12);
+        }
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(out.resolve("cka-hidden.png").toFile());
+        assertThat(png.getWidth()).isEqualTo(800);
+        assertThat(png.getHeight()).isEqualTo(800);
+    }
+
+    @Test
+    void heteroMergeOfDifferentDepthsAndWidths() throws Exception {
+        Path out = tmp.resolve("hetero");
+        CliTest.Run r = CliTest.run("merge", wide.toString(), deep.toString(), a.toString(), "--method", "hetero", "--align", "lma", "--calib", "300", "--quiet", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonObject rep = JsonParser.parseString(Files.readString(out.resolve("report.json"))).getAsJsonObject();
+        assertThat(rep.get("align").getAsString()).isEqualTo("lma");
+        assertThat(rep.getAsJsonArray("alignments")).hasSize(2);
+        assertThat(rep.getAsJsonArray("models")).hasSize(3);
+        assertThat(rep.getAsJsonArray("tasks")).hasSize(3);
+        CliTest.Run perm = CliTest.run("merge", a.toString(), wide.toString(), "--method", "permute", "--calib", "300", "--quiet", "--out", tmp.resolve("pw").toString());
+        assertThat(perm.code()).as(perm.err()).isZero();
+        assertThat(Files.readString(tmp.resolve("pw").resolve("report.md"))).contains("partial assignment");
+        CliTest.assertOneLineError(CliTest.run("merge", a.toString(), deep.toString(), "--method", "zip", "--calib", "300", "--out", tmp.resolve("q").toString()),
+                2, "--method hetero");
     }
 
     static void train(Path out, String classes, String seed, String width) {
