@@ -37,6 +37,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "128") int batch;
     @Option(names = "--steps", defaultValue = "30", description = "Measured steps per round (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--rounds", defaultValue = "3", description = "Alternating IR/DJL rounds (default ${DEFAULT-VALUE}).") int rounds;
+    @Option(names = "--other-depth", description = "merge: depth of the second model (default: --depth); with --method hetero this measures alignment, e.g. 20 vs 56.") Integer otherDepth;
     @Option(names = "--calib", defaultValue = "1000", description = "merge: calibration images (default ${DEFAULT-VALUE}).") int calib;
     @Option(names = "--method", defaultValue = "zip", description = "merge: method (default ${DEFAULT-VALUE}).") String method;
     @Option(names = "--json") boolean json;
@@ -65,7 +66,8 @@ public final class BenchCommand implements Callable<Integer> {
     int merge() {
         org.hetmerge.data.ImageSplits data = org.hetmerge.data.ImageSplits.fashionMnist(common.dataDir);
         org.hetmerge.model.zoo.ArchSpec spec = org.hetmerge.model.zoo.ArchSpec.of("resnet", depth, width);
-        org.hetmerge.bench.MergeBench.Result r = org.hetmerge.bench.MergeBench.run(spec, method, calib, rounds, data);
+        org.hetmerge.model.zoo.ArchSpec other = org.hetmerge.model.zoo.ArchSpec.of("resnet", otherDepth == null ? depth : otherDepth, width);
+        org.hetmerge.bench.MergeBench.Result r = org.hetmerge.bench.MergeBench.run(spec, other, method, calib, rounds, data);
         if (json) {
             JsonObject o = new JsonObject();
             o.addProperty("forwardSeconds", r.forwardSeconds());
@@ -74,10 +76,13 @@ public final class BenchCommand implements Callable<Integer> {
             o.add("steps", new com.google.gson.Gson().toJsonTree(r.steps()));
             System.out.println(o);
         } else {
-            System.out.printf("%s, %d calibration images, %s, best of %d rounds:%n", spec.label(), calib, method, rounds);
+            System.out.printf("%s + %s, %d calibration images, %s, best of %d rounds:%n", spec.label(), other.label(), calib, method, rounds);
             System.out.printf("  forward pass of both models  %7.2f s%n", r.forwardSeconds());
             System.out.printf("  merge (no evaluation)        %7.2f s  %s%n", r.mergeSeconds(), r.steps());
             System.out.printf("  ratio merge / forward        %7.2f  (target ≤ 3)%n", r.ratio());
+            if (r.steps().getOrDefault("align", 0.0) > 0) {
+                System.out.printf("  alignment %.2f s vs statistics pass %.2f s (target: alignment < statistics)%n", r.steps().get("align"), r.steps().get("stats"));
+            }
         }
         return 0;
     }
