@@ -2,15 +2,12 @@ package org.hetmerge.align;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hetmerge.data.Batches;
-import org.hetmerge.data.FashionMnist;
 import org.hetmerge.data.ImageData;
 import org.hetmerge.model.Executor;
 import org.hetmerge.model.Model;
@@ -43,25 +40,19 @@ public final class Aligner {
         ds.values().forEach(l -> l.forEach(u -> dTaps.add(u.output())));
         ss.values().forEach(l -> l.forEach(u -> sTaps.add(u.output())));
         try (Progress bar = Progress.start("alignment", idx.length)) {
-            for (int from = 0; from < idx.length; from += batchSize) {
-                int to = Math.min(idx.length, from + batchSize);
-                if (to - from < 4) break; // unbiased HSIC needs 4 samples; a tiny last batch adds nothing
-                try (NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    float[] x = Batches.images(data, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Batches.Augment.NONE, null);
-                    NDArray in = mgr.create(x, new Shape(to - from, data.channels(), data.height(), data.width()));
-                    Map<String, NDArray> dt = Executor.run(deep.graph(), deep.params(), in, OpContext.Mode.EVAL, 0.9f, dTaps).taps();
-                    Map<String, NDArray> st = Executor.run(shallow.graph(), shallow.params(), in, OpContext.Mode.EVAL, 0.9f, sTaps).taps();
-                    for (String stage : ds.keySet()) {
-                        List<Unit> du = ds.get(stage), su = ss.get(stage);
-                        double[][][] dg = new double[du.size()][][], sg = new double[su.size()][][];
-                        for (int i = 0; i < du.size(); i++) dg[i] = Cka.gram(dt.get(du.get(i).output()));
-                        for (int i = 0; i < su.size(); i++) sg[i] = Cka.gram(st.get(su.get(i).output()));
-                        acc.get(stage).add(dg, sg);
-                    }
+            Batches.forEach(data, idx, batchSize, mgr, (in, from, to) -> {
+                if (to - from < 4) return; // unbiased HSIC needs 4 samples; a tiny last batch adds nothing
+                Map<String, NDArray> dt = Executor.run(deep.graph(), deep.params(), in, OpContext.Mode.EVAL, 0.9f, dTaps).taps();
+                Map<String, NDArray> st = Executor.run(shallow.graph(), shallow.params(), in, OpContext.Mode.EVAL, 0.9f, sTaps).taps();
+                for (String stage : ds.keySet()) {
+                    List<Unit> du = ds.get(stage), su = ss.get(stage);
+                    double[][][] dg = new double[du.size()][][], sg = new double[su.size()][][];
+                    for (int i = 0; i < du.size(); i++) dg[i] = Cka.gram(dt.get(du.get(i).output()));
+                    for (int i = 0; i < su.size(); i++) sg[i] = Cka.gram(st.get(su.get(i).output()));
+                    acc.get(stage).add(dg, sg);
                 }
                 bar.step(to - from, null);
-            }
+            });
         }
         Map<String, double[][]> out = new LinkedHashMap<>();
         acc.forEach((k, v) -> out.put(k, v.cka()));

@@ -64,15 +64,9 @@ public final class MergeBench {
 
     static double forward(List<Model> models, ImageData d, int[] idx, int batch, NDManager mgr) {
         long t0 = System.nanoTime();
-        for (int from = 0; from < idx.length; from += batch) {
-            int to = Math.min(idx.length, from + batch);
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                float[] x = Batches.images(d, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Batches.Augment.NONE, null);
-                NDArray in = mgr.create(x, new Shape(to - from, d.channels(), d.height(), d.width()));
-                for (Model m : models) Executor.infer(m.graph(), m.params(), in).toFloatArray();
-            }
-        }
+        Batches.forEach(d, idx, batch, mgr, (in, from, to) -> {
+            for (Model m : models) Executor.infer(m.graph(), m.params(), in).toFloatArray();
+        });
         return (System.nanoTime() - t0) / 1e9;
     }
 }

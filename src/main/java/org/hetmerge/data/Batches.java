@@ -12,6 +12,27 @@ public final class Batches {
         public static final Augment DEFAULT = new Augment(2, true);
     }
 
+    /** What to do with one batch: the normalized inputs and the index range [from, to) they came from. */
+    @FunctionalInterface
+    public interface Body {
+        void accept(ai.djl.ndarray.NDArray input, int from, int to);
+    }
+
+    /**
+     * Runs {@code body} on consecutive unaugmented batches of {@code idx}, each inside its own NDScope
+     * so that every tensor the body creates is freed when the batch is done.
+     */
+    public static void forEach(ImageData d, int[] idx, int batchSize, ai.djl.ndarray.NDManager mgr, Body body) {
+        for (int from = 0; from < idx.length; from += batchSize) {
+            int to = Math.min(idx.length, from + batchSize);
+            try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+                scope.suppressNotUsedWarning();
+                float[] x = images(d, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Augment.NONE, null);
+                body.accept(mgr.create(x, new ai.djl.ndarray.types.Shape(to - from, d.channels(), d.height(), d.width())), from, to);
+            }
+        }
+    }
+
     /** Fills N×C×H×W floats ((x/255 − mean)/std) for {@code idx[from..to)}. */
     public static float[] images(ImageData d, int[] idx, int from, int to, float mean, float std, Augment aug, SplittableRandom rng) {
         int c = d.channels(), h = d.height(), w = d.width(), per = d.pixelsPerImage();

@@ -2,16 +2,15 @@ package org.hetmerge.eval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hetmerge.data.Batches;
-import org.hetmerge.data.FashionMnist;
 import org.hetmerge.data.ImageData;
 import org.hetmerge.data.ImageSplits;
 import org.hetmerge.model.Executor;
@@ -80,22 +79,18 @@ public final class Accuracy {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             Map<String, NDArray> select = selections(m, mgr, cols);
-            for (int from = 0; from < idx.length; from += batchSize) {
-                int to = Math.min(idx.length, from + batchSize);
-                try (NDScope batch = new NDScope()) {
-                    batch.suppressNotUsedWarning();
-                    float[] x = Batches.images(d, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Batches.Augment.NONE, null);
-                    NDArray input = mgr.create(x, new Shape(to - from, d.channels(), d.height(), d.width()));
-                    Executor.Result r = Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, Set.of());
-                    NDArray scores = null;
-                    for (Map.Entry<String, NDArray> e : select.entrySet()) {
-                        NDArray part = r.outputs().get(e.getKey()).matMul(e.getValue());
-                        scores = scores == null ? part : scores.add(part);
-                    }
-                    int[] pred = scores.argMax(1).toType(DataType.INT32, false).toIntArray();
-                    for (int i = 0; i < pred.length; i++) if (pred[i] == pos[d.labels()[idx[from + i]]]) correct++;
+            long[] right = {0};
+            Batches.forEach(d, idx, batchSize, mgr, (input, from, to) -> {
+                Executor.Result r = Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, Set.of());
+                NDArray scores = null;
+                for (Map.Entry<String, NDArray> e : select.entrySet()) {
+                    NDArray part = r.outputs().get(e.getKey()).matMul(e.getValue());
+                    scores = scores == null ? part : scores.add(part);
                 }
-            }
+                int[] pred = scores.argMax(1).toType(DataType.INT32, false).toIntArray();
+                for (int i = 0; i < pred.length; i++) if (pred[i] == pos[d.labels()[idx[from + i]]]) right[0]++;
+            });
+            correct = right[0];
         }
         return new Result(correct, idx.length);
     }

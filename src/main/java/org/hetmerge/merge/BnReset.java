@@ -1,12 +1,9 @@
 package org.hetmerge.merge;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import java.util.Map;
 import java.util.Set;
 import org.hetmerge.data.Batches;
-import org.hetmerge.data.FashionMnist;
 import org.hetmerge.data.ImageData;
 import org.hetmerge.model.Executor;
 import org.hetmerge.model.Model;
@@ -31,19 +28,13 @@ public final class BnReset {
             if (e.getValue().kind() == ParamDef.Kind.RUNNING_MEAN) a.subi(a);
             if (e.getValue().kind() == ParamDef.Kind.RUNNING_VAR) a.subi(a).addi(1f);
         }
-        int k = 0;
+        int[] k = {0};
         try (Progress bar = Progress.start("bn reset", idx.length)) {
-            for (int from = 0; from < idx.length; from += batchSize) {
-                int to = Math.min(idx.length, from + batchSize);
-                k++;
-                try (NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    float[] x = Batches.images(data, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Batches.Augment.NONE, null);
-                    NDArray input = m.params().manager().create(x, new Shape(to - from, data.channels(), data.height(), data.width()));
-                    Executor.run(m.graph(), m.params(), input, OpContext.Mode.BN_UPDATE, 1f - 1f / k, Set.of());
-                }
+            Batches.forEach(data, idx, batchSize, m.params().manager(), (input, from, to) -> {
+                k[0]++;
+                Executor.run(m.graph(), m.params(), input, OpContext.Mode.BN_UPDATE, 1f - 1f / k[0], Set.of());
                 bar.step(to - from, null);
-            }
+            });
         }
     }
 }

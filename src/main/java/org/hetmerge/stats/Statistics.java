@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hetmerge.data.Batches;
-import org.hetmerge.data.FashionMnist;
 import org.hetmerge.data.ImageData;
 import org.hetmerge.model.Executor;
 import org.hetmerge.model.Model;
@@ -45,28 +43,22 @@ public final class Statistics {
             stats.put(s.space(), new FeatureStats(n));
         }
         try (Progress bar = Progress.start("statistics", idx.length)) {
-            for (int from = 0; from < idx.length; from += batchSize) {
-                int to = Math.min(idx.length, from + batchSize);
-                try (NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    float[] x = Batches.images(data, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Batches.Augment.NONE, null);
-                    NDArray input = mgr.create(x, new Shape(to - from, data.channels(), data.height(), data.width()));
-                    List<Map<String, NDArray>> taps = new ArrayList<>();
+            Batches.forEach(data, idx, batchSize, mgr, (input, from, to) -> {
+                List<Map<String, NDArray>> taps = new ArrayList<>();
+                for (int i = 0; i < models.size(); i++) {
+                    Model m = models.get(i);
+                    taps.add(Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, tapSets.get(i)).taps());
+                }
+                for (SpaceTaps s : spaces) {
+                    NDList parts = new NDList();
                     for (int i = 0; i < models.size(); i++) {
-                        Model m = models.get(i);
-                        taps.add(Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, tapSets.get(i)).taps());
+                        String t = s.taps().get(i);
+                        if (t != null) parts.add(rows(taps.get(i).get(t)));
                     }
-                    for (SpaceTaps s : spaces) {
-                        NDList parts = new NDList();
-                        for (int i = 0; i < models.size(); i++) {
-                            String t = s.taps().get(i);
-                            if (t != null) parts.add(rows(taps.get(i).get(t)));
-                        }
-                        stats.get(s.space()).add(parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1));
-                    }
+                    stats.get(s.space()).add(parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1));
                 }
                 bar.step(to - from, null);
-            }
+            });
         }
         return stats;
     }
