@@ -20,7 +20,7 @@ if [[ $what == homogeneous || $what == all ]]; then
 fi
 if [[ $what == depth || $what == all ]]; then
   train runs/r32x2-b --arch resnet --depth 32 --width 2 --classes 5-9 --seed 3
-  outs=("$(merge runs/exp/d-permute runs/r20x2-a runs/r32x2-b --method hetero --align sma --width max)")
+  outs=("$(merge runs/exp/d-permute runs/r20x2-a runs/r32x2-b --method permute --align sma)")
   for a in sma lma uniform none; do outs+=("$(merge runs/exp/d-hetero-$a runs/r20x2-a runs/r32x2-b --method hetero --align $a)"); done
   $H report "${outs[@]}" --out runs/exp/depth --force
 fi
@@ -30,7 +30,7 @@ if [[ $what == width || $what == all ]]; then
   for m in permute zip hetero; do outs+=("$(merge runs/exp/w-$m runs/r20a-noaug runs/r20x2-b --method $m)"); done
   $H report "${outs[@]}" --out runs/exp/width --force
   train runs/r32x2-b --arch resnet --depth 32 --width 2 --classes 5-9 --seed 3
-  outs=()
+  outs=("$(merge runs/exp/dw-permute runs/r20a-noaug runs/r32x2-b --method permute --align sma)")
   for a in sma lma uniform; do outs+=("$(merge runs/exp/dw-hetero-$a runs/r20a-noaug runs/r32x2-b --method hetero --align $a)"); done
   $H report "${outs[@]}" --out runs/exp/depth-width --force
 fi

@@ -45,7 +45,7 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--method", defaultValue = "zip", description = "avg, permute, zip or hetero (layer alignment + elastic zip; default ${DEFAULT-VALUE}).")
     String method;
 
-    @Option(names = "--align", defaultValue = "sma", description = "hetero: layer alignment sma, lma, uniform or none (default ${DEFAULT-VALUE}).")
+    @Option(names = "--align", description = "Layer alignment for models of different depth: sma, lma, uniform or none (default sma with hetero; with avg/permute/zip it enables alignment).")
     String align;
 
     @Option(names = "--width", defaultValue = "max", description = "zip/hetero: merged width per space: max, min, mean, an integer, or a fraction of the widest model like 0.75 (default ${DEFAULT-VALUE}).")
@@ -134,7 +134,7 @@ public final class MergeCommand implements Callable<Integer> {
             extra.addProperty("bn_reset", !noBnReset);
             extra.addProperty("seed", seed);
             extra.addProperty("merge_seconds", mergeSeconds);
-            extra.addProperty("align", method.equals("hetero") ? align : null);
+            extra.addProperty("align", opt.alignsDepth() ? opt.alignStrategy() : null);
             extra.addProperty("width", width);
             extra.add("notes", MergeReport.GSON.toJsonTree(r.notes()));
             extra.add("alignments", merged.info().getAsJsonObject("merge").get("alignments"));

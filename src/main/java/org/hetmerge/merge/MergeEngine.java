@@ -59,7 +59,7 @@ public final class MergeEngine {
         for (int i = 0; i < models.size(); i++) identity.add(Set.of());
         List<Alignment> alignments = new ArrayList<>();
         long ta = System.nanoTime();
-        if (opt.method().equals("hetero")) {
+        if (opt.alignsDepth()) {
             int deep = 0;
             for (int i = 1; i < models.size(); i++) if (Aligner.alignableUnits(models.get(i)) > Aligner.alignableUnits(models.get(deep))) deep = i;
             for (int i = 0; i < models.size(); i++) {
@@ -68,11 +68,11 @@ public final class MergeEngine {
                 Map<String, Map<String, Segmentation>> all = new LinkedHashMap<>();
                 for (String s : Segmentation.STRATEGIES) all.put(s, Aligner.segment(cka, s));
                 Map<String, int[]> positions = new LinkedHashMap<>();
-                all.get(opt.align()).forEach((stage, seg) -> positions.put(stage, seg.positions()));
+                all.get(opt.alignStrategy()).forEach((stage, seg) -> positions.put(stage, seg.positions()));
                 IdentityExpansion.Expanded e = IdentityExpansion.expand(models.get(i), models.get(deep).graph(), positions, mgr);
                 work.set(i, e.model());
                 identity.set(i, e.identityUnits());
-                alignments.add(new Alignment(names.get(i), names.get(deep), cka, all, opt.align()));
+                alignments.add(new Alignment(names.get(i), names.get(deep), cka, all, opt.alignStrategy()));
             }
         }
         seconds.put("align", (System.nanoTime() - ta) / 1e9);

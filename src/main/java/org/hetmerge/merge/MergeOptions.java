@@ -15,15 +15,24 @@ public record MergeOptions(String method, double alpha, double beta, String stop
     public static final java.util.List<String> METHODS = java.util.List.of("avg", "permute", "zip", "hetero");
 
     public MergeOptions {
-        if (align == null) align = "sma";
         if (width == null) width = new WidthPolicy("max");
-        if (!org.hetmerge.align.Segmentation.STRATEGIES.contains(align)) {
+        if (align != null && !org.hetmerge.align.Segmentation.STRATEGIES.contains(align)) {
             throw new UserException("unknown --align '" + align + "' (known: " + String.join(", ", org.hetmerge.align.Segmentation.STRATEGIES) + ")");
         }
     }
 
     public MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize) {
-        this(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, "sma", new WidthPolicy("max"));
+        this(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, null, new WidthPolicy("max"));
+    }
+
+    /** Layer alignment happens for hetero, and for any other method when --align is given. */
+    public boolean alignsDepth() {
+        return method.equals("hetero") || align != null;
+    }
+
+    /** The segmentation strategy: --align, or SMA by default. */
+    public String alignStrategy() {
+        return align == null ? "sma" : align;
     }
 
     public static MergeOptions defaults(String method) {

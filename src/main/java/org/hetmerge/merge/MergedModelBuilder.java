@@ -58,7 +58,7 @@ public final class MergedModelBuilder {
             }
             if (g.nodes().size() != g0.nodes().size()) {
                 throw new UserException(names.get(0) + " has " + g0.nodes().size() + " nodes but " + names.get(i) + " has " + g.nodes().size()
-                        + ": models of different depth need --method hetero");
+                        + ": models of different depth need --method hetero (or --align sma|lma|uniform|none with another method)");
             }
             for (int n = 0; n < g0.nodes().size(); n++) {
                 Node a = g0.nodes().get(n), b = g.nodes().get(n);
