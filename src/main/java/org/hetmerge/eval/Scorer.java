@@ -61,7 +61,7 @@ public interface Scorer {
         };
     }
 
-    /** The ensemble: every model scores its own tasks' classes; the rest come from the others. */
+    /** The ensemble: every model scores its own tasks' classes (models sharing a class average their scores). */
     static Scorer ensemble(List<Model> models, List<Integer> classes) {
         List<Scorer> parts = new ArrayList<>();
         List<boolean[]> owns = new ArrayList<>();
@@ -77,11 +77,18 @@ public interface Scorer {
         return (input, k) -> {
             int b = (int) input.getShape().get(0);
             float[] s = new float[b * k];
-            java.util.Arrays.fill(s, Float.NEGATIVE_INFINITY);
+            int[] owners = new int[k];
             for (int p = 0; p < parts.size(); p++) {
                 float[] o = parts.get(p).score(input, k);
                 boolean[] own = owns.get(p);
-                for (int i = 0; i < b; i++) for (int j = 0; j < k; j++) if (own[j] && s[i * k + j] == Float.NEGATIVE_INFINITY) s[i * k + j] = o[i * k + j];
+                for (int j = 0; j < k; j++) {
+                    if (!own[j]) continue;
+                    owners[j]++;
+                    for (int i = 0; i < b; i++) s[i * k + j] += o[i * k + j];
+                }
+            }
+            for (int j = 0; j < k; j++) {
+                for (int i = 0; i < b; i++) s[i * k + j] = owners[j] == 0 ? Float.NEGATIVE_INFINITY : s[i * k + j] / owners[j];
             }
             return s;
         };
