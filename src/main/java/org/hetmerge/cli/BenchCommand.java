@@ -53,12 +53,13 @@ public final class BenchCommand implements Callable<Integer> {
             o.addProperty("irImagesPerSecond", r.ir());
             o.addProperty("djlImagesPerSecond", r.djl());
             o.addProperty("ratio", r.ir() / r.djl());
+            o.addProperty("medianRoundRatio", r.medianRatio());
             System.out.println(o);
         } else {
             System.out.printf("resnet-%d x%s, batch %d, %d rounds of %d steps (best round each):%n", depth, width, batch, rounds, steps);
             System.out.printf("  hetmerge graph IR  %8.1f img/s%n", r.ir());
             System.out.printf("  DJL Blocks         %8.1f img/s%n", r.djl());
-            System.out.printf("  ratio IR / DJL     %8.3f%n", r.ir() / r.djl());
+            System.out.printf("  ratio IR / DJL     %8.3f (best rounds), %.3f (median of per-round ratios)%n", r.ir() / r.djl(), r.medianRatio());
         }
         return 0;
     }

@@ -34,7 +34,8 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            boolean debug = parsed.hasMatchedOption("--debug") || "1".equals(System.getenv("HETMERGE_DEBUG"));
+            boolean debug = "1".equals(System.getenv("HETMERGE_DEBUG"));
+            for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) debug |= p.hasMatchedOption("--debug");
             PrintWriter err = cmd.getErr();
             Throwable root = ex;
             if (root instanceof UserException u) {
