@@ -81,7 +81,7 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("  forward pass of both models  %7.2f s%n", r.forwardSeconds());
             System.out.printf("  merge (no evaluation)        %7.2f s  %s%n", r.mergeSeconds(), r.steps());
             System.out.printf("  ratio merge / forward        %7.2f  (target ≤ 3)%n", r.ratio());
-            if (r.steps().getOrDefault("align", 0.0) > 0) {
+            if (r.steps().getOrDefault("align", 0.0) > 0.001) {
                 System.out.printf("  alignment %.2f s vs statistics pass %.2f s (target: alignment < statistics)%n", r.steps().get("align"), r.steps().get("stats"));
             }
         }
