@@ -116,14 +116,23 @@ public final class MergeCommand implements Callable<Integer> {
             TaskMetrics after = TaskMetrics.evaluate(Scorer.of(merged, all), data, taskClasses, mgr, 500);
             List<MergeReport.Row> rows = new ArrayList<>();
             long ensParams = 0, ensFlops = 0;
+            List<float[]> modelScores = new ArrayList<>();
+            List<boolean[]> owns = new ArrayList<>();
             for (int i = 0; i < ms.size(); i++) {
                 Model m = ms.get(i);
-                TaskMetrics tm = TaskMetrics.evaluate(Scorer.of(m, all), data, taskClasses, mgr, 500);
-                rows.add(new MergeReport.Row(m.name(), names.get(i), tm, m.graph().parameterCount(), m.graph().flops(), null));
+                float[] sc = TaskMetrics.scores(Scorer.of(m, all), data, taskClasses, mgr, 500);
+                modelScores.add(sc);
+                boolean[] own = new boolean[all.size()];
+                for (int j = 0; j < all.size(); j++) {
+                    int c = all.get(j);
+                    own[j] = m.tasks().stream().anyMatch(t -> t.task().classes().contains(c));
+                }
+                owns.add(own);
+                rows.add(new MergeReport.Row(m.name(), names.get(i), TaskMetrics.of(sc, data, taskClasses), m.graph().parameterCount(), m.graph().flops(), null));
                 ensParams += m.graph().parameterCount();
                 ensFlops += m.graph().flops();
             }
-            TaskMetrics ens = TaskMetrics.evaluate(Scorer.ensemble(ms, all), data, taskClasses, mgr, 500);
+            TaskMetrics ens = TaskMetrics.of(TaskMetrics.ensemble(modelScores, owns, all.size()), data, taskClasses);
             seconds.put("eval", (System.nanoTime() - e0) / 1e9);
             double mergeSeconds = seconds.entrySet().stream().filter(e -> !e.getKey().equals("eval")).mapToDouble(Map.Entry::getValue).sum();
             JsonObject extra = new JsonObject();

@@ -16,8 +16,38 @@ import org.hetmerge.data.ImageSplits;
 public record TaskMetrics(double joint, List<Double> tasks, double taskAvg, long samples) {
 
     public static TaskMetrics evaluate(Scorer scorer, ImageSplits data, List<List<Integer>> taskClasses, NDManager mgr, int batchSize) {
+        return of(scores(scorer, data, taskClasses, mgr, batchSize), data, taskClasses);
+    }
+
+    /** The union of the tasks' classes, in task order. */
+    public static List<Integer> classes(List<List<Integer>> taskClasses) {
         List<Integer> all = new ArrayList<>();
         for (List<Integer> t : taskClasses) for (int c : t) if (!all.contains(c)) all.add(c);
+        return all;
+    }
+
+    /** Scores of every test sample of the tasks' classes (samples × classes), for reuse across metrics. */
+    public static float[] scores(Scorer scorer, ImageSplits data, List<List<Integer>> taskClasses, NDManager mgr, int batchSize) {
+        List<Integer> all = classes(taskClasses);
+        int k = all.size();
+        ImageData d = data.testData();
+        int[] idx = data.test(all);
+        float[] out = new float[idx.length * k];
+        for (int from = 0; from < idx.length; from += batchSize) {
+            int to = Math.min(idx.length, from + batchSize);
+            int b = to - from;
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                float[] x = Batches.images(d, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Batches.Augment.NONE, null);
+                System.arraycopy(scorer.score(Scorer.batch(mgr, x, b, d.channels(), d.height(), d.width()), k), 0, out, from * k, b * k);
+            }
+        }
+        return out;
+    }
+
+    /** Metrics from precomputed scores (see {@link #scores}). */
+    public static TaskMetrics of(float[] s, ImageSplits data, List<List<Integer>> taskClasses) {
+        List<Integer> all = classes(taskClasses);
         int k = all.size();
         int[] pos = new int[256];
         java.util.Arrays.fill(pos, -1);
@@ -29,23 +59,13 @@ public record TaskMetrics(double joint, List<Double> tasks, double taskAvg, long
         List<int[]> taskCols = new ArrayList<>();
         for (List<Integer> t : taskClasses) taskCols.add(t.stream().mapToInt(c -> pos[c]).toArray());
         int[] jointCols = allCols(k);
-        for (int from = 0; from < idx.length; from += batchSize) {
-            int to = Math.min(idx.length, from + batchSize);
-            int b = to - from;
-            float[] s;
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                float[] x = Batches.images(d, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Batches.Augment.NONE, null);
-                s = scorer.score(Scorer.batch(mgr, x, b, d.channels(), d.height(), d.width()), k);
-            }
-            for (int i = 0; i < b; i++) {
-                int label = d.labels()[idx[from + i]];
-                if (argmax(s, i * k, jointCols) == pos[label]) jointCorrect++;
-                for (int t = 0; t < taskClasses.size(); t++) {
-                    if (!taskClasses.get(t).contains(label)) continue;
-                    taskSeen[t]++;
-                    if (argmax(s, i * k, taskCols.get(t)) == pos[label]) taskCorrect[t]++;
-                }
+        for (int i = 0; i < idx.length; i++) {
+            int label = d.labels()[idx[i]];
+            if (argmax(s, i * k, jointCols) == pos[label]) jointCorrect++;
+            for (int t = 0; t < taskClasses.size(); t++) {
+                if (!taskClasses.get(t).contains(label)) continue;
+                taskSeen[t]++;
+                if (argmax(s, i * k, taskCols.get(t)) == pos[label]) taskCorrect[t]++;
             }
         }
         List<Double> tasks = new ArrayList<>();
@@ -56,6 +76,22 @@ public record TaskMetrics(double joint, List<Double> tasks, double taskAvg, long
             sum += a;
         }
         return new TaskMetrics((double) jointCorrect / idx.length, tasks, sum / taskClasses.size(), idx.length);
+    }
+
+    /** Ensemble scores from each model's scores: a class takes the mean score of the models that own it. */
+    public static float[] ensemble(List<float[]> modelScores, List<boolean[]> owns, int k) {
+        int n = modelScores.get(0).length / k;
+        float[] s = new float[n * k];
+        for (int j = 0; j < k; j++) {
+            int owners = 0;
+            for (boolean[] o : owns) if (o[j]) owners++;
+            for (int i = 0; i < n; i++) {
+                float sum = 0;
+                for (int p = 0; p < modelScores.size(); p++) if (owns.get(p)[j]) sum += modelScores.get(p)[i * k + j];
+                s[i * k + j] = owners == 0 ? Float.NEGATIVE_INFINITY : sum / owners;
+            }
+        }
+        return s;
     }
 
     private static int[] allCols(int k) {
