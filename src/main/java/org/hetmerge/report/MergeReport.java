@@ -81,6 +81,7 @@ public final class MergeReport {
         b.append("| model | joint | ").append(String.join(" | ", taskHeads)).append(" | task avg | params | FLOPs | merge s |\n");
         b.append("|---|---:|").append("---:|".repeat(taskHeads.size())).append("---:|---:|---:|---:|\n");
         java.util.Set<String> seen = new java.util.HashSet<>();
+        long ensembles = reports.stream().map(r -> r.getAsJsonArray("models").toString()).distinct().count();
         for (JsonObject r : reports) {
             for (JsonElement e : r.getAsJsonArray("models")) {
                 JsonObject m = e.getAsJsonObject();
@@ -88,7 +89,12 @@ public final class MergeReport {
             }
             JsonObject ens = r.getAsJsonObject("ensemble");
             String ensKey = "ensemble:" + r.getAsJsonArray("models");
-            if (seen.add(ensKey)) row(b, "ensemble", ens, ens.get("params").getAsLong(), ens.get("flops").getAsLong(), null);
+            if (seen.add(ensKey)) {
+                List<String> members = new ArrayList<>();
+                for (JsonElement e : r.getAsJsonArray("models")) members.add(e.getAsJsonObject().get("name").getAsString());
+                String label = ensembles > 1 ? "ensemble (" + String.join(" + ", members) + ")" : "ensemble";
+                row(b, label, ens, ens.get("params").getAsLong(), ens.get("flops").getAsLong(), null);
+            }
         }
         for (JsonObject r : reports) {
             double secs = 0;
