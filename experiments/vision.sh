@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the merge tables in the issue notes (Fashion-MNIST 0-4 / 5-9).
 # Trains what is missing under runs/ (about 10-25 min per ResNet-20x2-size model on 2 cores),
-# then merges. Usage: experiments/vision.sh [homogeneous|depth|width|vgg|all]
+# then merges. Usage: experiments/vision.sh [homogeneous|depth|depth1|width|vgg|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 H=./hetmerge
@@ -23,6 +23,16 @@ if [[ $what == depth || $what == all ]]; then
   outs=("$(merge runs/exp/d-permute runs/r20x2-a runs/r32x2-b --method permute --align sma)")
   for a in sma lma uniform none; do outs+=("$(merge runs/exp/d-hetero-$a runs/r20x2-a runs/r32x2-b --method hetero --align $a)"); done
   $H report "${outs[@]}" --out runs/exp/depth --force
+fi
+if [[ $what == depth1 || $what == all ]]; then
+  # the same depth comparison at width x1 (cheaper to train): resnet-20 vs resnet-32
+  train runs/r20a-noaug --arch resnet --depth 20 --width 1 --classes 0-4 --seed 1
+  train runs/r20x1-b --arch resnet --depth 20 --width 1 --classes 5-9 --seed 2
+  train runs/r32x1-b --arch resnet --depth 32 --width 1 --classes 5-9 --seed 3
+  outs=("$(merge runs/exp/d1-zip-homogeneous runs/r20a-noaug runs/r20x1-b --method zip)")
+  outs+=("$(merge runs/exp/d1-permute runs/r20a-noaug runs/r32x1-b --method permute --align sma)")
+  for a in sma lma uniform; do outs+=("$(merge runs/exp/d1-hetero-$a runs/r20a-noaug runs/r32x1-b --method hetero --align $a)"); done
+  $H report "${outs[@]}" --out runs/exp/depth-x1 --force
 fi
 if [[ $what == width || $what == all ]]; then
   train runs/r20a-noaug --arch resnet --depth 20 --width 1 --classes 0-4 --seed 1
