@@ -61,39 +61,6 @@ public interface Scorer {
         };
     }
 
-    /** The ensemble: every model scores its own tasks' classes (models sharing a class average their scores). */
-    static Scorer ensemble(List<Model> models, List<Integer> classes) {
-        List<Scorer> parts = new ArrayList<>();
-        List<boolean[]> owns = new ArrayList<>();
-        for (Model m : models) {
-            parts.add(of(m, classes));
-            boolean[] own = new boolean[classes.size()];
-            for (int j = 0; j < classes.size(); j++) {
-                int c = classes.get(j);
-                own[j] = m.tasks().stream().anyMatch(t -> t.task().classes().contains(c));
-            }
-            owns.add(own);
-        }
-        return (input, k) -> {
-            int b = (int) input.getShape().get(0);
-            float[] s = new float[b * k];
-            int[] owners = new int[k];
-            for (int p = 0; p < parts.size(); p++) {
-                float[] o = parts.get(p).score(input, k);
-                boolean[] own = owns.get(p);
-                for (int j = 0; j < k; j++) {
-                    if (!own[j]) continue;
-                    owners[j]++;
-                    for (int i = 0; i < b; i++) s[i * k + j] += o[i * k + j];
-                }
-            }
-            for (int j = 0; j < k; j++) {
-                for (int i = 0; i < b; i++) s[i * k + j] = owners[j] == 0 ? Float.NEGATIVE_INFINITY : s[i * k + j] / owners[j];
-            }
-            return s;
-        };
-    }
-
     static NDArray batch(NDManager m, float[] x, int n, int c, int h, int w) {
         return m.create(x, new Shape(n, c, h, w));
     }
