@@ -47,7 +47,7 @@ public final class AlignCommand implements Callable<Integer> {
 
     public Integer call() throws Exception {
         Main.applyCommon(common);
-        if (Files.exists(out) && !force) throw new UserException("output directory " + out + " already exists (use --force to replace it)");
+        AtomicDir.requireWritable(out, force);
         try (NDManager mgr = Torch.newManager()) {
             Model a = ModelIO.load(models.get(0), mgr), b = ModelIO.load(models.get(1), mgr);
             boolean aDeep = Aligner.alignableUnits(a) >= Aligner.alignableUnits(b);

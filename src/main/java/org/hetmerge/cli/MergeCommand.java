@@ -25,7 +25,6 @@ import org.hetmerge.util.AtomicDir;
 import org.hetmerge.util.Progress;
 import org.hetmerge.util.Provenance;
 import org.hetmerge.util.Torch;
-import org.hetmerge.util.UserException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -85,7 +84,7 @@ public final class MergeCommand implements Callable<Integer> {
 
     public Integer call() {
         Main.applyCommon(common);
-        if (Files.exists(out) && !force) throw new UserException("output directory " + out + " already exists (use --force to replace it)");
+        AtomicDir.requireWritable(out, force);
         MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width));
         opt.matcher(); // validates method, alpha, beta before any work
         try (NDManager mgr = Torch.newManager()) {

@@ -2,7 +2,6 @@ package org.hetmerge.cli;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -17,6 +16,7 @@ import org.hetmerge.model.zoo.ArchSpec;
 import org.hetmerge.train.ModelFactory;
 import org.hetmerge.train.Recipe;
 import org.hetmerge.train.Trainer;
+import org.hetmerge.util.AtomicDir;
 import org.hetmerge.util.Progress;
 import org.hetmerge.util.Provenance;
 import org.hetmerge.util.Torch;
@@ -85,7 +85,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     public Integer call() {
         Main.applyCommon(common);
-        if (Files.exists(out) && !force) throw new UserException("output directory " + out + " already exists (use --force to replace it)");
+        AtomicDir.requireWritable(out, force);
         DatasetInfo info = Datasets.info(dataset);
         Task task = Task.of(info, Task.parseClasses(classes, info));
         ArchSpec spec = archSpec();

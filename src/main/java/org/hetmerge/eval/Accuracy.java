@@ -34,28 +34,25 @@ public final class Accuracy {
     public record Column(String output, int column) {}
 
     /**
-     * Finds each class's score column: from the model's tasks, or — for an embedding head, which
-     * scores every class of its dataset — from the cosine head directly.
+     * Where class {@code c} is scored: by the task head that owns it, else — for an embedding head,
+     * which scores every class of its dataset — by the cosine head directly; null if nowhere.
      */
+    public static Column column(Model m, int c) {
+        for (TaskHead t : m.tasks()) {
+            int j = t.task().classes().indexOf(c);
+            if (j >= 0) return new Column(t.output(), t.columns().get(j));
+        }
+        for (String out : m.graph().outputs()) {
+            if (m.graph().node(out).op() instanceof CosineHead h && c < h.classes()) return new Column(out, c);
+        }
+        return null;
+    }
+
+    /** Each class's score column; a class the model cannot score is an error. */
     public static List<Column> columnsFor(Model m, List<Integer> classes) {
         List<Column> cols = new ArrayList<>();
         for (int c : classes) {
-            Column found = null;
-            for (TaskHead t : m.tasks()) {
-                int j = t.task().classes().indexOf(c);
-                if (j >= 0) {
-                    found = new Column(t.output(), t.columns().get(j));
-                    break;
-                }
-            }
-            if (found == null) {
-                for (String out : m.graph().outputs()) {
-                    if (m.graph().node(out).op() instanceof CosineHead h && c < h.classes()) {
-                        found = new Column(out, c);
-                        break;
-                    }
-                }
-            }
+            Column found = column(m, c);
             if (found == null) {
                 throw new UserException("model " + m.name() + " cannot score class " + c + ": its linear head covers only classes "
                         + String.join(", ", m.tasks().stream().map(t -> t.task().classesLabel()).toList()));

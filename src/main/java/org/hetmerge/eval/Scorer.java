@@ -19,31 +19,8 @@ public interface Scorer {
 
     /** One model: each class scored by the task head that owns it, else by a shared cosine head. */
     static Scorer of(Model m, List<Integer> classes) {
-        List<String> outs = new ArrayList<>();
-        List<Integer> cols = new ArrayList<>();
-        for (int c : classes) {
-            String out = null;
-            int col = -1;
-            for (TaskHead t : m.tasks()) {
-                int j = t.task().classes().indexOf(c);
-                if (j >= 0) {
-                    out = t.output();
-                    col = t.columns().get(j);
-                    break;
-                }
-            }
-            if (out == null) {
-                for (String o : m.graph().outputs()) {
-                    if (m.graph().node(o).op() instanceof CosineHead h && c < h.classes()) {
-                        out = o;
-                        col = c;
-                        break;
-                    }
-                }
-            }
-            outs.add(out);
-            cols.add(col);
-        }
+        // A class no head scores keeps −∞.
+        List<Accuracy.Column> cols = classes.stream().map(c -> Accuracy.column(m, c)).toList();
         return (input, k) -> {
             Executor.Result r = Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, Set.of());
             int b = (int) input.getShape().get(0);
@@ -53,8 +30,9 @@ public interface Scorer {
                 float[] o = e.getValue().toFloatArray();
                 int w = (int) e.getValue().getShape().get(1);
                 for (int j = 0; j < k; j++) {
-                    if (!e.getKey().equals(outs.get(j))) continue;
-                    for (int i = 0; i < b; i++) s[i * k + j] = o[i * w + cols.get(j)];
+                    Accuracy.Column c = cols.get(j);
+                    if (c == null || !e.getKey().equals(c.output())) continue;
+                    for (int i = 0; i < b; i++) s[i * k + j] = o[i * w + c.column()];
                 }
             }
             return s;

@@ -1,7 +1,5 @@
 package org.hetmerge.merge;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.hetmerge.util.UserException;
 
 /** Weight averaging: feature f of every model merges with feature f of the others (no alignment). */
@@ -18,12 +16,7 @@ public final class AvgMatcher implements Matcher {
 
     public SpaceMerge match(String space, double[][] correlation, int[] widths, int r) {
         validate(space, widths);
-        List<int[]> groups = new ArrayList<>();
-        for (int f = 0; f < widths[0]; f++) {
-            int[] g = new int[widths.length];
-            for (int i = 0; i < widths.length; i++) g[i] = i * widths[0] + f;
-            groups.add(g);
-        }
-        return SpaceMerge.fromGroups(space, widths, groups);
+        // Feature f of every model in one group: the same grouping as a fixed space.
+        return SpaceMerge.fixed(space, widths[0], widths.length);
     }
 }

@@ -16,8 +16,7 @@ public final class PermuteMatcher implements Matcher {
 
     public SpaceMerge match(String space, double[][] corr, int[] widths, int r) {
         int k = widths.length;
-        int[] offset = new int[k];
-        for (int i = 1; i < k; i++) offset[i] = offset[i - 1] + widths[i - 1];
+        int[] offset = SpaceMerge.offsets(widths);
         // groups indexed by model-0 feature; unmatched features of other models become singletons.
         List<List<Integer>> byRef = new ArrayList<>();
         for (int f = 0; f < widths[0]; f++) {

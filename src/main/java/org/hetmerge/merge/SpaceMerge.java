@@ -19,12 +19,8 @@ public record SpaceMerge(String space, int[] widths, List<int[]> groups, List<do
 
     /** Builds M and U from groups; every original feature must be in exactly one group. */
     public static SpaceMerge fromGroups(String space, int[] widths, List<int[]> groups) {
-        int n = 0;
-        int[] offset = new int[widths.length];
-        for (int i = 0; i < widths.length; i++) {
-            offset[i] = n;
-            n += widths[i];
-        }
+        int[] offset = offsets(widths);
+        int n = java.util.Arrays.stream(widths).sum();
         int[] seen = new int[n];
         for (int[] g : groups) for (int f : g) seen[f]++;
         for (int f = 0; f < n; f++) {
@@ -74,11 +70,9 @@ public record SpaceMerge(String space, int[] widths, List<int[]> groups, List<do
             ms.add(new double[r][allWidths[i]]);
             us.add(new double[allWidths[i]][r]);
         }
-        int[] presentOffset = new int[presentModels.length];
-        for (int k = 1; k < presentModels.length; k++) presentOffset[k] = presentOffset[k - 1] + present.widths()[k - 1];
+        int[] presentOffset = offsets(present.widths());
         List<int[]> groups = new ArrayList<>();
-        int[] allOffset = new int[allWidths.length];
-        for (int i = 1; i < allWidths.length; i++) allOffset[i] = allOffset[i - 1] + allWidths[i - 1];
+        int[] allOffset = offsets(allWidths);
         for (int k = 0; k < presentModels.length; k++) {
             ms.set(presentModels[k], present.mergeMatrix().get(k));
             us.set(presentModels[k], present.unmergeMatrix().get(k));
@@ -94,6 +88,13 @@ public record SpaceMerge(String space, int[] widths, List<int[]> groups, List<do
         return new SpaceMerge(present.space(), allWidths.clone(), groups, ms, us);
     }
 
+    /** Where each model's features start in the concatenation [model 0 | model 1 | …]. */
+    static int[] offsets(int[] widths) {
+        int[] offset = new int[widths.length];
+        for (int i = 1; i < widths.length; i++) offset[i] = offset[i - 1] + widths[i - 1];
+        return offset;
+    }
+
     static int modelOf(int f, int[] offset, int[] widths) {
         for (int i = widths.length - 1; i >= 0; i--) if (f >= offset[i]) return i;
         throw new IllegalArgumentException("feature " + f);
@@ -101,8 +102,7 @@ public record SpaceMerge(String space, int[] widths, List<int[]> groups, List<do
 
     /** Number of models whose features the merged feature g combines (1 = kept from one model). */
     public int modelsIn(int g) {
-        int[] offset = new int[widths.length];
-        for (int i = 1; i < widths.length; i++) offset[i] = offset[i - 1] + widths[i - 1];
+        int[] offset = offsets(widths);
         java.util.Set<Integer> s = new java.util.HashSet<>();
         for (int f : groups.get(g)) s.add(modelOf(f, offset, widths));
         return s.size();

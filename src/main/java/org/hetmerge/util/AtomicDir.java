@@ -19,11 +19,16 @@ public final class AtomicDir {
         void write(Path tmp) throws IOException;
     }
 
-    public static void write(Path dir, boolean force, Writer writer) {
-        Path target = dir.toAbsolutePath().normalize();
-        if (Files.exists(target) && !force) {
+    /** Refuses an existing output directory without --force; commands call it before any long work. */
+    public static void requireWritable(Path dir, boolean force) {
+        if (Files.exists(dir) && !force) {
             throw new UserException("output directory " + dir + " already exists (use --force to replace it)");
         }
+    }
+
+    public static void write(Path dir, boolean force, Writer writer) {
+        Path target = dir.toAbsolutePath().normalize();
+        requireWritable(dir, force);
         Path parent = target.getParent();
         Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         try {
