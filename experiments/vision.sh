@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the merge tables in the issue notes (Fashion-MNIST 0-4 / 5-9).
 # Trains what is missing under runs/ (about 10-25 min per ResNet-20x2-size model on 2 cores),
-# then merges. Usage: experiments/vision.sh [homogeneous|depth|depth1|width|vgg|all]
+# then merges. Usage: experiments/vision.sh [homogeneous|depth|depth1|depth56|width|vgg|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 H=./hetmerge
@@ -33,6 +33,14 @@ if [[ $what == depth1 || $what == all ]]; then
   outs+=("$(merge runs/exp/d1-permute runs/r20a-noaug runs/r32x1-b --method permute --align sma)")
   for a in sma lma uniform; do outs+=("$(merge runs/exp/d1-hetero-$a runs/r20a-noaug runs/r32x1-b --method hetero --align $a)"); done
   $H report "${outs[@]}" --out runs/exp/depth-x1 --force
+fi
+if [[ $what == depth56 || $what == all ]]; then
+  # resnet-20 vs resnet-56 (x1): the pair where SMA, LMA and uniform segmentations differ most
+  train runs/r20a-noaug --arch resnet --depth 20 --width 1 --classes 0-4 --seed 1
+  train runs/r56x1-b --arch resnet --depth 56 --width 1 --classes 5-9 --seed 4
+  outs=("$(merge runs/exp/d56-permute runs/r20a-noaug runs/r56x1-b --method permute --align sma)")
+  for a in sma lma uniform; do outs+=("$(merge runs/exp/d56-hetero-$a runs/r20a-noaug runs/r56x1-b --method hetero --align $a)"); done
+  $H report "${outs[@]}" --out runs/exp/depth56 --force
 fi
 if [[ $what == width || $what == all ]]; then
   train runs/r20a-noaug --arch resnet --depth 20 --width 1 --classes 0-4 --seed 1

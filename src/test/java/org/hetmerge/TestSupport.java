@@ -44,9 +44,9 @@ public final class TestSupport {
         }
     }
     /** A small learnable image dataset: each class is a bright square at its own place, plus noise. */
-    public static org.hetmerge.data.ImageSplits synthetic(int perClass) {
+    public static org.hetmerge.data.Splits synthetic(int perClass) {
         org.hetmerge.data.DatasetInfo info = new org.hetmerge.data.DatasetInfo("synthetic", new int[] {1, 12, 12}, java.util.List.of("a", "b", "c", "d"));
-        return org.hetmerge.data.ImageSplits.of(info, images(perClass, 1), images(perClass / 2, 2));
+        return org.hetmerge.data.Splits.of(info, images(perClass, 1), images(perClass / 2, 2));
     }
 
     static org.hetmerge.data.ImageData images(int perClass, long seed) {

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hetmerge.data.Batches;
-import org.hetmerge.data.ImageData;
+import org.hetmerge.data.Samples;
 import org.hetmerge.model.Executor;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.Unit;
@@ -21,7 +21,7 @@ public final class Aligner {
     private Aligner() {}
 
     /** Per stage: the m × n CKA matrix (deep × shallow). */
-    public static Map<String, double[][]> cka(Model deep, Model shallow, ImageData data, int[] idx, int batchSize, NDManager mgr) {
+    public static Map<String, double[][]> cka(Model deep, Model shallow, Samples data, int[] idx, int batchSize, NDManager mgr) {
         Map<String, List<Unit>> ds = IdentityExpansion.stages(deep.graph()), ss = IdentityExpansion.stages(shallow.graph());
         if (!ds.keySet().equals(ss.keySet())) {
             throw new UserException(deep.name() + " has stages " + ds.keySet() + " but " + shallow.name() + " has " + ss.keySet() + ": the models' stages do not correspond");

@@ -167,9 +167,9 @@ public final class IdentityExpansion {
             Op op = t.op();
             if (op.spaceRole() == Op.SpaceRole.PRODUCER) {
                 // Plain units map the stream to itself; residual branches end in the stream, inner spaces shrink to 1.
-                int out = residual && !streamSpace.equals(dSpaceOf.get(nn)) ? 1 : width;
+                int out = residual && !streamSpace.equals(dSpaceOf.get(nn)) ? quantum(deep, template, nn) : width;
                 op = op.withChannels(inCh, out);
-            } else if (op.spaceRole() == Op.SpaceRole.PASS_THROUGH) {
+            } else if (op.spaceRole() == Op.SpaceRole.PASS_THROUGH || op.spaceRole() == Op.SpaceRole.ATTENTION) {
                 op = op.withChannels(inCh, inCh);
             }
             Node node = new Node(nn, op, ins);
@@ -182,6 +182,16 @@ public final class IdentityExpansion {
         }
         units.add(new Unit(template.name(), template.stage(), template.kind(), names, template.output()));
         return template.output();
+    }
+
+    /** The smallest width the consumers of {@code node} inside the unit accept (1, or one attention head). */
+    static int quantum(Graph deep, Unit unit, String node) {
+        int q = 1;
+        for (String nn : unit.nodes()) {
+            Node c = deep.node(nn);
+            if (c.inputs().contains(node)) q = Math.max(q, c.op().channelQuantum());
+        }
+        return q;
     }
 
     static NDArray identityParam(Op op, ParamDef d, boolean residual, NDManager m) {

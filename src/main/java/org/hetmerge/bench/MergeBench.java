@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 import org.hetmerge.data.Batches;
 import org.hetmerge.data.FashionMnist;
-import org.hetmerge.data.ImageData;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Samples;
+import org.hetmerge.data.Splits;
 import org.hetmerge.data.Task;
 import org.hetmerge.merge.MergeEngine;
 import org.hetmerge.merge.MergeOptions;
@@ -35,7 +35,7 @@ public final class MergeBench {
         }
     }
 
-    public static Result run(ArchSpec spec, ArchSpec other, String method, int calib, int rounds, ImageSplits data) {
+    public static Result run(ArchSpec spec, ArchSpec other, String method, int calib, int rounds, Splits data) {
         try (NDManager mgr = org.hetmerge.util.Torch.newManager()) {
             List<Model> models = new ArrayList<>();
             models.add(ModelFactory.create(spec, FashionMnist.INFO.inputShape(), Task.of(FashionMnist.INFO, List.of(0, 1, 2, 3, 4)), 1, mgr));
@@ -62,7 +62,7 @@ public final class MergeBench {
         }
     }
 
-    static double forward(List<Model> models, ImageData d, int[] idx, int batch, NDManager mgr) {
+    static double forward(List<Model> models, Samples d, int[] idx, int batch, NDManager mgr) {
         long t0 = System.nanoTime();
         Batches.forEach(d, idx, batch, mgr, (in, from, to) -> {
             for (Model m : models) Executor.infer(m.graph(), m.params(), in).toFloatArray();

@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 import org.hetmerge.align.Aligner;
 import org.hetmerge.align.Segmentation;
 import org.hetmerge.data.Datasets;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Splits;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.ModelIO;
 import org.hetmerge.model.TaskHead;
@@ -54,7 +54,7 @@ public final class AlignCommand implements Callable<Integer> {
             Model deep = aDeep ? a : b, shallow = aDeep ? b : a;
             Path deepPath = aDeep ? models.get(0) : models.get(1), shallowPath = aDeep ? models.get(1) : models.get(0);
             if (!a.dataset().equals(b.dataset())) throw new UserException(models.get(0) + " and " + models.get(1) + " are models of different datasets");
-            ImageSplits data = Datasets.images(a.dataset(), common.dataDir);
+            Splits data = Datasets.forModels(List.of(a, b), models.stream().map(Object::toString).toList(), common.dataDir);
             List<List<Integer>> tasks = new ArrayList<>();
             for (Model m : List.of(a, b)) for (TaskHead h : m.tasks()) tasks.add(h.task().classes());
             int[] idx = Calibration.sample(data, tasks, calib, seed);

@@ -65,7 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     int merge() {
-        org.hetmerge.data.ImageSplits data = org.hetmerge.data.ImageSplits.fashionMnist(common.dataDir);
+        org.hetmerge.data.Splits data = org.hetmerge.data.Splits.fashionMnist(common.dataDir);
         org.hetmerge.model.zoo.ArchSpec spec = org.hetmerge.model.zoo.ArchSpec.of("resnet", depth, width);
         org.hetmerge.model.zoo.ArchSpec other = org.hetmerge.model.zoo.ArchSpec.of("resnet", otherDepth == null ? depth : otherDepth, width);
         org.hetmerge.bench.MergeBench.Result r = org.hetmerge.bench.MergeBench.run(spec, other, method, calib, rounds, data);

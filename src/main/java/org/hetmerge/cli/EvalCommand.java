@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.hetmerge.data.Datasets;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Splits;
 import org.hetmerge.data.Task;
 import org.hetmerge.eval.Accuracy;
 import org.hetmerge.model.Model;
@@ -39,7 +39,7 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         Main.applyCommon(common);
         try (NDManager mgr = Torch.newManager(); Model m = ModelIO.load(model, mgr)) {
-            ImageSplits data = Datasets.images(m.dataset(), common.dataDir);
+            Splits data = Datasets.forModels(java.util.List.of(m), java.util.List.of(String.valueOf(m.name())), common.dataDir);
             List<Integer> cls = classes != null
                     ? Task.parseClasses(classes, data.info())
                     : m.tasks().stream().flatMap(t -> t.task().classes().stream()).distinct().toList();

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.hetmerge.data.Datasets;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Splits;
 import org.hetmerge.eval.Scorer;
 import org.hetmerge.eval.TaskMetrics;
 import org.hetmerge.merge.BnReset;
@@ -94,7 +94,7 @@ public final class MergeCommand implements Callable<Integer> {
                 ms.add(ModelIO.load(p, mgr));
                 names.add(p.toString());
             }
-            ImageSplits data = Datasets.images(ms.get(0).dataset(), common.dataDir);
+            Splits data = Datasets.forModels(ms, names, common.dataDir);
             Progress.info("merging " + String.join(" + ", names) + " with " + method + (stopAt != null ? " (stop at " + stopAt + ")" : ""));
             MergeEngine.Result r = MergeEngine.merge(ms, names, opt, data, mgr);
             Model merged = r.merged();

@@ -22,13 +22,12 @@ public final class Batches {
      * Runs {@code body} on consecutive unaugmented batches of {@code idx}, each inside its own NDScope
      * so that every tensor the body creates is freed when the batch is done.
      */
-    public static void forEach(ImageData d, int[] idx, int batchSize, ai.djl.ndarray.NDManager mgr, Body body) {
+    public static void forEach(Samples d, int[] idx, int batchSize, ai.djl.ndarray.NDManager mgr, Body body) {
         for (int from = 0; from < idx.length; from += batchSize) {
             int to = Math.min(idx.length, from + batchSize);
             try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
                 scope.suppressNotUsedWarning();
-                float[] x = images(d, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Augment.NONE, null);
-                body.accept(mgr.create(x, new ai.djl.ndarray.types.Shape(to - from, d.channels(), d.height(), d.width())), from, to);
+                body.accept(d.batchArray(mgr, idx, from, to, Augment.NONE, null), from, to);
             }
         }
     }

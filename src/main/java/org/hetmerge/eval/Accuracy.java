@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hetmerge.data.Batches;
-import org.hetmerge.data.ImageData;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Samples;
+import org.hetmerge.data.Splits;
 import org.hetmerge.model.Executor;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.TaskHead;
@@ -62,11 +62,11 @@ public final class Accuracy {
         return cols;
     }
 
-    public static Result evaluate(Model m, ImageSplits data, List<Integer> classes, int batchSize) {
+    public static Result evaluate(Model m, Splits data, List<Integer> classes, int batchSize) {
         return evaluate(m, data.testData(), data.test(classes), classes, batchSize);
     }
 
-    public static Result evaluate(Model m, ImageData d, int[] idx, List<Integer> classes, int batchSize) {
+    public static Result evaluate(Model m, Samples d, int[] idx, List<Integer> classes, int batchSize) {
         List<Column> cols = columnsFor(m, classes);
         int[] pos = new int[64];
         java.util.Arrays.fill(pos, -1);

@@ -38,8 +38,4 @@ public interface Scorer {
             return s;
         };
     }
-
-    static NDArray batch(NDManager m, float[] x, int n, int c, int h, int w) {
-        return m.create(x, new Shape(n, c, h, w));
-    }
 }

@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.hetmerge.data.Batches;
 import org.hetmerge.data.FashionMnist;
-import org.hetmerge.data.ImageData;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Samples;
+import org.hetmerge.data.Splits;
 
 /**
  * Joint accuracy (argmax over all tasks' classes, on all tasks' test samples), per-task accuracy
@@ -15,7 +15,7 @@ import org.hetmerge.data.ImageSplits;
  */
 public record TaskMetrics(double joint, List<Double> tasks, double taskAvg, long samples) {
 
-    public static TaskMetrics evaluate(Scorer scorer, ImageSplits data, List<List<Integer>> taskClasses, NDManager mgr, int batchSize) {
+    public static TaskMetrics evaluate(Scorer scorer, Splits data, List<List<Integer>> taskClasses, NDManager mgr, int batchSize) {
         return of(scores(scorer, data, taskClasses, mgr, batchSize), data, taskClasses);
     }
 
@@ -27,10 +27,10 @@ public record TaskMetrics(double joint, List<Double> tasks, double taskAvg, long
     }
 
     /** Scores of every test sample of the tasks' classes (samples × classes), for reuse across metrics. */
-    public static float[] scores(Scorer scorer, ImageSplits data, List<List<Integer>> taskClasses, NDManager mgr, int batchSize) {
+    public static float[] scores(Scorer scorer, Splits data, List<List<Integer>> taskClasses, NDManager mgr, int batchSize) {
         List<Integer> all = classes(taskClasses);
         int k = all.size();
-        ImageData d = data.testData();
+        Samples d = data.testData();
         int[] idx = data.test(all);
         float[] out = new float[idx.length * k];
         for (int from = 0; from < idx.length; from += batchSize) {
@@ -38,21 +38,20 @@ public record TaskMetrics(double joint, List<Double> tasks, double taskAvg, long
             int b = to - from;
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                float[] x = Batches.images(d, idx, from, to, FashionMnist.MEAN, FashionMnist.STD, Batches.Augment.NONE, null);
-                System.arraycopy(scorer.score(Scorer.batch(mgr, x, b, d.channels(), d.height(), d.width()), k), 0, out, from * k, b * k);
+                System.arraycopy(scorer.score(d.batchArray(mgr, idx, from, to, Batches.Augment.NONE, null), k), 0, out, from * k, b * k);
             }
         }
         return out;
     }
 
     /** Metrics from precomputed scores (see {@link #scores}). */
-    public static TaskMetrics of(float[] s, ImageSplits data, List<List<Integer>> taskClasses) {
+    public static TaskMetrics of(float[] s, Splits data, List<List<Integer>> taskClasses) {
         List<Integer> all = classes(taskClasses);
         int k = all.size();
         int[] pos = new int[256];
         java.util.Arrays.fill(pos, -1);
         for (int j = 0; j < k; j++) pos[all.get(j)] = j;
-        ImageData d = data.testData();
+        Samples d = data.testData();
         int[] idx = data.test(all);
         long jointCorrect = 0;
         long[] taskCorrect = new long[taskClasses.size()], taskSeen = new long[taskClasses.size()];

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import java.util.Map;
 import java.util.Set;
 import org.hetmerge.data.Batches;
-import org.hetmerge.data.ImageData;
+import org.hetmerge.data.Samples;
 import org.hetmerge.model.Executor;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.op.OpContext;
@@ -22,7 +22,7 @@ public final class BnReset {
         return m.graph().paramDefs().values().stream().anyMatch(d -> d.kind() == ParamDef.Kind.RUNNING_MEAN);
     }
 
-    public static void run(Model m, ImageData data, int[] idx, int batchSize) {
+    public static void run(Model m, Samples data, int[] idx, int batchSize) {
         for (Map.Entry<String, ParamDef> e : m.graph().paramDefs().entrySet()) {
             NDArray a = m.params().get(e.getKey());
             if (e.getValue().kind() == ParamDef.Kind.RUNNING_MEAN) a.subi(a);

@@ -13,9 +13,10 @@ import java.util.Set;
 import org.hetmerge.align.Aligner;
 import org.hetmerge.align.IdentityExpansion;
 import org.hetmerge.align.Segmentation;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Splits;
 import org.hetmerge.model.Graph;
 import org.hetmerge.model.Model;
+import org.hetmerge.model.ModelIO;
 import org.hetmerge.model.Space;
 import org.hetmerge.model.TaskHead;
 import org.hetmerge.model.Unit;
@@ -38,7 +39,7 @@ public final class MergeEngine {
     public record Result(Model merged, Map<String, SpaceMerge> plan, Map<String, double[][]> correlations, Map<String, Double> seconds,
                          int[] calibration, List<Alignment> alignments, List<String> notes) {}
 
-    public static Result merge(List<Model> models, List<String> names, MergeOptions opt, ImageSplits data, NDManager mgr) {
+    public static Result merge(List<Model> models, List<String> names, MergeOptions opt, Splits data, NDManager mgr) {
         if (models.size() < 2) throw new UserException("merge needs at least two models, got " + models.size());
         String dataset = models.get(0).dataset();
         for (int i = 1; i < models.size(); i++) {
@@ -116,8 +117,13 @@ public final class MergeEngine {
         long t1 = System.nanoTime();
         Map<String, SpaceMerge> plan = new LinkedHashMap<>();
         Map<String, double[][]> corrs = new LinkedHashMap<>();
+        Map<String, SpaceMerge> headPlans = headMatching(matcher, spaces, presentOf, allWidths, stats, corrs, notes);
         for (Map.Entry<String, int[]> e : presentOf.entrySet()) {
             String space = e.getKey();
+            if (headPlans.containsKey(space)) {
+                plan.put(space, headPlans.get(space));
+                continue;
+            }
             int[] present = e.getValue();
             int[] widths = allWidths.get(space);
             int[] pw = java.util.Arrays.stream(present).map(i -> widths[i]).toArray();
@@ -163,7 +169,47 @@ public final class MergeEngine {
         }
         info.add("alignments", al);
         merged.info().add("merge", info);
+        // Text models share one vocabulary (checked when the data was loaded); the merged model keeps it.
+        if (models.get(0).info().has(ModelIO.VOCABULARY)) merged.info().add(ModelIO.VOCABULARY, models.get(0).info().get(ModelIO.VOCABULARY).deepCopy());
         return new Result(merged, plan, corrs, seconds, calib, alignments, notes);
+    }
+
+    /**
+     * Attention layers whose Q/K and V/O spaces are both merged from several models: one head pairing
+     * per layer, then dims within paired heads (avg keeps heads in place and skips this).
+     */
+    static Map<String, SpaceMerge> headMatching(Matcher matcher, List<Map<String, Space>> spaces, Map<String, int[]> presentOf,
+                                                Map<String, int[]> allWidths, Map<String, FeatureStats> stats,
+                                                Map<String, double[][]> corrs, List<String> notes) {
+        Map<String, SpaceMerge> out = new LinkedHashMap<>();
+        if (matcher instanceof AvgMatcher) return out;
+        Map<String, List<Space>> byLayer = new LinkedHashMap<>();
+        for (Space s : spaces.get(0).values()) if (s.headDim() > 0 && presentOf.containsKey(s.name())) byLayer.computeIfAbsent(s.attention(), a -> new ArrayList<>()).add(s);
+        int layers = 0;
+        for (Map.Entry<String, List<Space>> e : byLayer.entrySet()) {
+            List<Space> two = e.getValue();
+            if (two.size() != 2) continue;
+            Space qk = two.get(0).name().endsWith(".qk") ? two.get(0) : two.get(1);
+            Space vo = qk == two.get(0) ? two.get(1) : two.get(0);
+            int[] present = presentOf.get(qk.name());
+            if (present.length < 2 || !java.util.Arrays.equals(present, presentOf.get(vo.name()))) continue;
+            int d = qk.headDim();
+            for (int i : present) {
+                int di = spaces.get(i).get(qk.name()).headDim();
+                if (di != d) throw new UserException("attention " + e.getKey() + ": head dim " + di + " in model " + (i + 1) + " vs " + d + " in model 1; heads of different dims cannot be merged");
+            }
+            int[] pw = java.util.Arrays.stream(present).map(i -> allWidths.get(qk.name())[i]).toArray();
+            double[][] cq = stats.get(qk.name()).correlation(), cv = stats.get(vo.name()).correlation();
+            corrs.put(qk.name(), cq);
+            corrs.put(vo.name(), cv);
+            HeadMatching.Result r = HeadMatching.match(matcher, qk.name(), cq, vo.name(), cv, pw, d);
+            int[] widths = allWidths.get(qk.name());
+            out.put(qk.name(), present.length == widths.length ? r.queryKey() : SpaceMerge.withAbsent(r.queryKey(), present, widths));
+            out.put(vo.name(), present.length == widths.length ? r.valueOutput() : SpaceMerge.withAbsent(r.valueOutput(), present, widths));
+            layers++;
+        }
+        if (layers > 0) notes.add("attention: heads matched as units in " + layers + " layers (one head pairing per layer for its Q/K and V/O spaces), then dims within paired heads; merged heads = the largest head count (--width does not apply to heads)");
+        return out;
     }
 
     static boolean sameDepth(Model a, Model b) {

@@ -144,7 +144,7 @@ public final class MergedModelBuilder {
                     SpaceMerge sm = merges.get(outSpace.get(n.name()));
                     if (sm == null) throw new IllegalStateException("no merge plan for space " + outSpace.get(n.name()));
                     op = op.withChannels(inCh, sm.mergedWidth());
-                } else if (op.spaceRole() == Op.SpaceRole.PASS_THROUGH) {
+                } else if (op.spaceRole() == Op.SpaceRole.PASS_THROUGH || op.spaceRole() == Op.SpaceRole.ATTENTION) {
                     op = op.withChannels(inCh, inCh);
                 }
                 nodes.add(new Node(n.name(), op, n.inputs()));

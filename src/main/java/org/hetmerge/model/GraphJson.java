@@ -34,7 +34,14 @@ public final class GraphJson {
             Map.entry("maxpool", MaxPool.class), Map.entry("avgpool", AvgPool.class),
             Map.entry("globalavgpool", GlobalAvgPool.class), Map.entry("flatten", Flatten.class),
             Map.entry("dropout", Dropout.class), Map.entry("cosinehead", CosineHead.class),
-            Map.entry("channelmap", org.hetmerge.model.op.ChannelMap.class));
+            Map.entry("channelmap", org.hetmerge.model.op.ChannelMap.class),
+            Map.entry("embedding", org.hetmerge.model.op.Embedding.class),
+            Map.entry("posembed", org.hetmerge.model.op.PositionalEmbedding.class),
+            Map.entry("clstoken", org.hetmerge.model.op.ClassToken.class),
+            Map.entry("totokens", org.hetmerge.model.op.ToTokens.class),
+            Map.entry("padmask", org.hetmerge.model.op.PadMask.class),
+            Map.entry("attention", org.hetmerge.model.op.Attention.class),
+            Map.entry("tokenpool", org.hetmerge.model.op.TokenPool.class));
 
     public static JsonObject toJson(Graph g) {
         JsonObject o = new JsonObject();

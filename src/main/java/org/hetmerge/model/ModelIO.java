@@ -39,6 +39,9 @@ public final class ModelIO {
     public static final String FORMAT = "hetmerge-model/1";
     public static final String MODEL_JSON = "model.json";
     public static final String WEIGHTS = "weights.safetensors";
+    public static final String VOCAB_FILE = "vocab.txt";
+    /** info key of a text model's tokenizer: {size, maxLength, sha256, words (in memory only)}. */
+    public static final String VOCABULARY = "vocabulary";
     static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
 
     public static JsonObject toJson(Model m) {
@@ -57,7 +60,9 @@ public final class ModelIO {
         o.addProperty("seed", m.seed());
         o.addProperty("parameters", m.graph().parameterCount());
         o.addProperty("flops", m.graph().flops());
-        m.info().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+        m.info().entrySet().forEach(e -> o.add(e.getKey(), e.getValue().deepCopy()));
+        // The word list goes to its own file (vocab.txt); model.json keeps its size and digest.
+        if (o.has(VOCABULARY)) o.getAsJsonObject(VOCABULARY).remove("words");
         o.add("graph", GraphJson.toJson(m.graph()));
         return o;
     }
@@ -73,6 +78,26 @@ public final class ModelIO {
         try (OutputStream os = Files.newOutputStream(dir.resolve(WEIGHTS))) {
             m.params().toNDList().encode(os, NDList.Encoding.SAFETENSORS);
         }
+        org.hetmerge.data.Vocabulary v = vocabulary(m);
+        if (v != null) Files.writeString(dir.resolve(VOCAB_FILE), v.toText(), StandardCharsets.UTF_8);
+    }
+
+    /** A text model's vocabulary (null for image models). */
+    public static org.hetmerge.data.Vocabulary vocabulary(Model m) {
+        JsonObject v = m.info().has(VOCABULARY) ? m.info().getAsJsonObject(VOCABULARY) : null;
+        if (v == null || !v.has("words")) return null;
+        List<String> words = new ArrayList<>();
+        for (JsonElement e : v.getAsJsonArray("words")) words.add(e.getAsString());
+        return new org.hetmerge.data.Vocabulary(words);
+    }
+
+    public static void setVocabulary(JsonObject info, org.hetmerge.data.Vocabulary v, int maxLength) {
+        JsonObject o = new JsonObject();
+        o.addProperty("size", v.size());
+        o.addProperty("maxLength", maxLength);
+        o.addProperty("sha256", v.sha256());
+        o.add("words", GSON.toJsonTree(v.words()));
+        info.add(VOCABULARY, o);
     }
 
     public static Model load(Path dir, NDManager parent) {
@@ -107,7 +132,20 @@ public final class ModelIO {
         }
         ArchSpec arch = o.has("architecture") ? GSON.fromJson(o.get("architecture"), ArchSpec.class) : null;
         JsonObject info = new JsonObject();
-        for (String k : List.of("training", "merge", "provenance", "metrics")) if (o.has(k)) info.add(k, o.get(k));
+        for (String k : List.of("training", "merge", "provenance", "metrics", VOCABULARY)) if (o.has(k)) info.add(k, o.get(k));
+        if (info.has(VOCABULARY)) {
+            Path vf = dir.resolve(VOCAB_FILE);
+            if (!Files.isRegularFile(vf)) throw new UserException(dir + " is a text model but " + VOCAB_FILE + " is missing");
+            org.hetmerge.data.Vocabulary v;
+            try {
+                v = org.hetmerge.data.Vocabulary.fromText(Files.readString(vf, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UserException("cannot read " + vf + ": " + e.getMessage());
+            }
+            String want = info.getAsJsonObject(VOCABULARY).get("sha256").getAsString();
+            if (!v.sha256().equals(want)) throw new UserException(vf + " does not match the digest in " + MODEL_JSON + " (edited or from another model?)");
+            setVocabulary(info, v, info.getAsJsonObject(VOCABULARY).get("maxLength").getAsInt());
+        }
         Params params = new Params(parent);
         try {
             readWeights(weights, graph, params);

@@ -80,6 +80,9 @@ public final class Params implements AutoCloseable {
                         double std = Math.sqrt(2.0 / fanIn);
                         for (int i = 0; i < v.length; i++) v[i] = (float) (std * Rng.gaussian(rng));
                     }
+                    case EMBEDDING -> {
+                        for (int i = 0; i < v.length; i++) v[i] = (float) (0.02 * Rng.gaussian(rng));
+                    }
                     case GAMMA, RUNNING_VAR -> java.util.Arrays.fill(v, 1f);
                     case BIAS, BETA, RUNNING_MEAN -> { }
                     case CONSTANT -> {

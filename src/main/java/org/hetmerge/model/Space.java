@@ -11,8 +11,25 @@ import java.util.List;
  * @param tap the node whose output observes this space (null for fixed spaces without one)
  * @param members every parameter axis indexed by this space
  * @param nodes the nodes whose output lies in this space, in graph order
+ * @param headDim for the query/key and value/output spaces of attention: the head dimension (the
+ *     space is split into width / headDim heads, matched as units); 0 otherwise
+ * @param attention the attention node whose heads these are (pairs the Q/K and V/O spaces of a layer)
  */
-public record Space(String name, int width, boolean fixed, String tap, List<Member> members, List<String> nodes) {
+public record Space(String name, int width, boolean fixed, String tap, List<Member> members, List<String> nodes, int headDim, String attention) {
+
+    public Space(String name, int width, boolean fixed, String tap, List<Member> members, List<String> nodes) {
+        this(name, width, fixed, tap, members, nodes, 0, null);
+    }
+
+    /** The tapped nodes: one, or several whose features are stacked as rows (queries + keys). */
+    public List<String> tapNodes() {
+        return tap == null ? List.of() : List.of(tap.split("\\+"));
+    }
+
+    public int heads() {
+        return headDim == 0 ? 0 : width / headDim;
+    }
+
 
     /**
      * A parameter axis in this space. {@code repeat} > 1 after a Flatten: index = channel · repeat +

@@ -35,6 +35,8 @@ public final class Spaces {
         fixed.put(inputId, true);
         producerName.put(inputId, Graph.INPUT);
 
+        // Attention: provisional ids of the query/key and value/output slots → (attention node, head dim).
+        Map<Integer, String[]> attention = new HashMap<>();
         List<String> joinNodes = new ArrayList<>();
         Map<String, Integer> joinOf = new HashMap<>();
         for (Node n : g.nodes()) {
@@ -67,6 +69,15 @@ public final class Spaces {
                     for (int i = 1; i < s.length; i++) positions *= s[i];
                     out = new Slot(in.id(), in.repeat() * positions);
                 }
+                case ATTENTION -> {
+                    Slot q = slot.get(n.inputs().get(0)), k = slot.get(n.inputs().get(1)), v = slot.get(n.inputs().get(2));
+                    uf.union(q.id(), k.id());
+                    int d = op.channelQuantum();
+                    attention.put(q.id(), new String[] {n.name(), Integer.toString(d), "qk", n.inputs().get(0) + "+" + n.inputs().get(1)});
+                    attention.put(v.id(), new String[] {n.name(), Integer.toString(d), "vo", null});
+                    out = v;
+                }
+                case AUX -> out = null;
                 case FIXED_SINK -> {
                     fixed.put(in.id(), true);
                     int id = uf.make();
@@ -111,14 +122,21 @@ public final class Spaces {
             byRoot.get(uf.find(m[0])).members.add(new Space.Member(paramNames.get(m[1]), m[2], m[3], m[4] == 1));
         }
         for (String j : joinNodes) byRoot.get(uf.find(joinOf.get(j))).joins.add(j);
+        for (Map.Entry<Integer, String[]> e : attention.entrySet()) byRoot.get(uf.find(e.getKey())).attention = e.getValue();
 
         List<Space> spaces = new ArrayList<>();
         Map<String, Integer> used = new HashMap<>();
         for (Builder b : byRoot.values()) {
-            String name = b.joins.isEmpty() ? b.firstProducer : streamName(b.joins);
+            String name = b.attention != null ? b.attention[0] + "." + b.attention[2] : b.joins.isEmpty() ? b.firstProducer : streamName(b.joins);
             int k = used.merge(name, 1, Integer::sum);
             if (k > 1) name = name + "#" + k;
-            spaces.add(new Space(name, b.width, b.fixed, tapOf(g, b.nodes), b.members, b.nodes));
+            if (b.attention == null) {
+                spaces.add(new Space(name, b.width, b.fixed, tapOf(g, b.nodes), b.members, b.nodes));
+            } else {
+                // Q/K: queries and keys stacked as rows; V/O: the attention output before the output projection.
+                String tap = b.attention[3] != null ? b.attention[3] : b.attention[0];
+                spaces.add(new Space(name, b.width, b.fixed, tap, b.members, b.nodes, Integer.parseInt(b.attention[1]), b.attention[0]));
+            }
         }
         return spaces;
     }
@@ -126,7 +144,7 @@ public final class Spaces {
     private static List<Map.Entry<String, Slot>> orderedSlots(Graph g, Map<String, Slot> slot) {
         List<Map.Entry<String, Slot>> l = new ArrayList<>();
         l.add(Map.entry(Graph.INPUT, slot.get(Graph.INPUT)));
-        for (Node n : g.nodes()) l.add(Map.entry(n.name(), slot.get(n.name())));
+        for (Node n : g.nodes()) if (slot.get(n.name()) != null) l.add(Map.entry(n.name(), slot.get(n.name())));
         return l;
     }
 
@@ -170,6 +188,7 @@ public final class Spaces {
         final List<String> nodes = new ArrayList<>();
         final List<Space.Member> members = new ArrayList<>();
         final List<String> joins = new ArrayList<>();
+        String[] attention;
     }
 
     private static final class UnionFind {

@@ -3,7 +3,7 @@ package org.hetmerge.stats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Splits;
 import org.hetmerge.util.Rng;
 import org.hetmerge.util.UserException;
 
@@ -11,7 +11,7 @@ import org.hetmerge.util.UserException;
 public final class Calibration {
     private Calibration() {}
 
-    public static int[] sample(ImageSplits data, List<List<Integer>> taskClasses, int n, long seed) {
+    public static int[] sample(Splits data, List<List<Integer>> taskClasses, int n, long seed) {
         if (n < 1) throw new UserException("--calib must be ≥ 1, got " + n);
         int k = taskClasses.size();
         List<Integer> out = new ArrayList<>();

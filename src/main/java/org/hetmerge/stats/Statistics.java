@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hetmerge.data.Batches;
-import org.hetmerge.data.ImageData;
+import org.hetmerge.data.Samples;
 import org.hetmerge.model.Executor;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.op.OpContext;
@@ -28,7 +28,7 @@ public final class Statistics {
     /** Which node to tap in each model for one space (null: the model has no such space). */
     public record SpaceTaps(String space, List<String> taps, int[] widths) {}
 
-    public static Map<String, FeatureStats> collect(List<Model> models, List<SpaceTaps> spaces, ImageData data, int[] idx, int batchSize, NDManager mgr) {
+    public static Map<String, FeatureStats> collect(List<Model> models, List<SpaceTaps> spaces, Samples data, int[] idx, int batchSize, NDManager mgr) {
         Map<String, FeatureStats> stats = new LinkedHashMap<>();
         List<Set<String>> tapSets = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) tapSets.add(new HashSet<>());
@@ -36,7 +36,7 @@ public final class Statistics {
             int n = 0;
             for (int i = 0; i < models.size(); i++) {
                 if (s.taps().get(i) != null) {
-                    tapSets.get(i).add(s.taps().get(i));
+                    tapSets.get(i).addAll(List.of(s.taps().get(i).split("\\+")));
                     n += s.widths()[i];
                 }
             }
@@ -53,7 +53,11 @@ public final class Statistics {
                     NDList parts = new NDList();
                     for (int i = 0; i < models.size(); i++) {
                         String t = s.taps().get(i);
-                        if (t != null) parts.add(rows(taps.get(i).get(t)));
+                        if (t == null) continue;
+                        // Several tapped nodes (queries and keys) are observations of one space: stack their rows.
+                        NDList stacked = new NDList();
+                        for (String node : t.split("\\+")) stacked.add(rows(taps.get(i).get(node)));
+                        parts.add(stacked.size() == 1 ? stacked.get(0) : NDArrays.concat(stacked, 0));
                     }
                     stats.get(s.space()).add(parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1));
                 }

@@ -7,9 +7,16 @@ package org.hetmerge.train;
  *     peak at 30 %, linear down to zero)
  * @param warmup warm-up length as a fraction of all steps (cosine only)
  * @param limit use at most this many training images (0 = all); for quick runs and tests
+ * @param optimizer "sgd" (momentum, L2 on weights) or "adamw" (β1 = momentum, β2 = 0.999, decoupled
+ *     decay on weights): transformers train far better with AdamW
  */
 public record Recipe(int epochs, int batchSize, double lr, double momentum, double weightDecay,
-                     String schedule, double warmup, boolean augment, long seed, int limit) {
+                     String schedule, double warmup, boolean augment, long seed, int limit, String optimizer) {
+
+    public Recipe(int epochs, int batchSize, double lr, double momentum, double weightDecay,
+                  String schedule, double warmup, boolean augment, long seed, int limit) {
+        this(epochs, batchSize, lr, momentum, weightDecay, schedule, warmup, augment, seed, limit, "sgd");
+    }
 
     public static Recipe defaults(long seed) {
         return new Recipe(3, 128, 0.1, 0.9, 5e-4, "cosine", 0.1, true, seed, 0);
@@ -19,13 +26,17 @@ public record Recipe(int epochs, int batchSize, double lr, double momentum, doub
         if (epochs < 1) throw new org.hetmerge.util.UserException("--epochs must be ≥ 1, got " + epochs);
         if (batchSize < 1) throw new org.hetmerge.util.UserException("--batch-size must be ≥ 1, got " + batchSize);
         if (!(lr > 0)) throw new org.hetmerge.util.UserException("--lr must be > 0, got " + lr);
+        if (optimizer == null) optimizer = "sgd";
+        if (!optimizer.equals("sgd") && !optimizer.equals("adamw")) {
+            throw new org.hetmerge.util.UserException("--optimizer must be sgd or adamw, got '" + optimizer + "'");
+        }
         if (!schedule.equals("cosine") && !schedule.equals("onecycle")) {
             throw new org.hetmerge.util.UserException("--schedule must be cosine or onecycle, got '" + schedule + "'");
         }
     }
 
     public Recipe withLimit(int n) {
-        return new Recipe(epochs, batchSize, lr, momentum, weightDecay, schedule, warmup, augment, seed, n);
+        return new Recipe(epochs, batchSize, lr, momentum, weightDecay, schedule, warmup, augment, seed, n, optimizer);
     }
 
     /** Learning rate at step {@code t} of {@code total}. */

@@ -14,8 +14,8 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.hetmerge.data.Batches;
 import org.hetmerge.data.FashionMnist;
-import org.hetmerge.data.ImageData;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Samples;
+import org.hetmerge.data.Splits;
 import org.hetmerge.model.Executor;
 import org.hetmerge.model.Graph;
 import org.hetmerge.model.Params;
@@ -36,7 +36,7 @@ public final class Trainer {
         }
     }
 
-    public static Result train(Graph g, Params p, TaskHead head, ImageSplits data, Recipe r) {
+    public static Result train(Graph g, Params p, TaskHead head, Splits data, Recipe r) {
         int[] idx = data.train(head.task().classes());
         if (r.limit() > 0 && r.limit() < idx.length) {
             int[] perm = Rng.permutation(idx.length, new SplittableRandom(Rng.derive(r.seed(), "limit")));
@@ -45,7 +45,7 @@ public final class Trainer {
             java.util.Arrays.sort(sub);
             idx = sub;
         }
-        ImageData d = data.trainData();
+        Samples d = data.trainData();
         int[] target = targets(head, d);
         Torch.seed(r.seed());
         NDManager m = p.manager();
@@ -68,8 +68,7 @@ public final class Trainer {
                     float lr = (float) r.lrAt(step++, total);
                     try (NDScope scope = new NDScope()) {
                         scope.suppressNotUsedWarning();
-                        float[] x = Batches.images(d, order, from, to, FashionMnist.MEAN, FashionMnist.STD, aug, augRng);
-                        NDArray input = m.create(x, new Shape(n, d.channels(), d.height(), d.width()));
+                        NDArray input = d.batchArray(m, order, from, to, aug, augRng);
                         int[] y = new int[n];
                         for (int i = 0; i < n; i++) y[i] = target[order[from + i]];
                         Sgd.StepResult s = sgd.step(input, m.create(y), lr);
@@ -91,7 +90,9 @@ public final class Trainer {
 
     /** One optimizer over a graph's trainable tensors: forward, backward, SGD update. */
     public static final class Sgd implements AutoCloseable {
-        private record Slot(NDArray param, NDArray momentum, boolean decay) {}
+        /** A trained tensor, its first-moment buffer and (AdamW) its second-moment buffer. */
+        private record Slot(NDArray param, NDArray momentum, NDArray second, boolean decay) {}
+        private long steps;
 
         public record StepResult(float loss, long correct) {}
 
@@ -113,8 +114,9 @@ public final class Trainer {
                 NDArray a = p.get(e.getKey());
                 a.setRequiresGradient(true);
                 NDArray buf = p.manager().zeros(a.getShape());
-                // Only weights decay: decaying norm scales and biases hurts short schedules.
-                slots.add(new Slot(a, buf, e.getValue().kind() == ParamDef.Kind.WEIGHT));
+                NDArray second = r.optimizer().equals("adamw") ? p.manager().zeros(a.getShape()) : null;
+                // Only weights decay: decaying norm scales, biases and embeddings hurts short schedules.
+                slots.add(new Slot(a, buf, second, e.getValue().kind() == ParamDef.Kind.WEIGHT));
             }
             select = selection(p.manager(), g.shape(head.output())[0], head.columns());
         }
@@ -131,8 +133,21 @@ public final class Trainer {
             }
             float wd = (float) recipe.weightDecay();
             float mom = (float) recipe.momentum();
+            steps++;
+            boolean adam = recipe.optimizer().equals("adamw");
+            double b2 = 0.999;
+            float c1 = (float) (1 - Math.pow(mom, steps)), c2 = (float) (1 - Math.pow(b2, steps));
             for (Slot s : slots) {
                 NDArray grad = s.param().getGradient();
+                if (adam) {
+                    s.momentum().muli(mom).addi(grad.mul(1 - mom));
+                    s.second().muli((float) b2).addi(grad.square().mul((float) (1 - b2)));
+                    NDArray update = s.momentum().div(c1).div(s.second().div(c2).sqrt().add(1e-8f));
+                    if (s.decay() && wd > 0) update = update.add(s.param().mul(wd));
+                    s.param().subi(update.mul(lr));
+                    grad.subi(grad);
+                    continue;
+                }
                 if (s.decay() && wd > 0) grad.addi(s.param().mul(wd));
                 s.momentum().muli(mom).addi(grad);
                 s.param().subi(s.momentum().mul(lr));
@@ -147,6 +162,7 @@ public final class Trainer {
             for (Slot s : slots) {
                 s.param().setRequiresGradient(false);
                 s.momentum().close();
+                if (s.second() != null) s.second().close();
             }
             select.close();
         }
@@ -167,7 +183,7 @@ public final class Trainer {
     }
 
     /** Position of each image's label in the task's class list (−1 when not in the task). */
-    static int[] targets(TaskHead head, ImageData d) {
+    static int[] targets(TaskHead head, Samples d) {
         int[] pos = new int[256];
         java.util.Arrays.fill(pos, -1);
         for (int j = 0; j < head.task().classes().size(); j++) pos[head.task().classes().get(j)] = j;

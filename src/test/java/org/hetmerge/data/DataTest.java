@@ -97,7 +97,7 @@ class DataTest {
     @Test
     void realFashionMnistSplitsAreDisjointBalancedAndStable() {
         assumeTrue(TestSupport.hasFashionMnist(), "Fashion-MNIST not installed");
-        ImageSplits s = ImageSplits.fashionMnist(null);
+        Splits s = Splits.fashionMnist(null);
         assertThat(s.trainData().count()).isEqualTo(60000);
         assertThat(s.testData().count()).isEqualTo(10000);
         List<Integer> all = List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hetmerge.TestSupport;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Splits;
 import org.hetmerge.model.Executor;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.Space;
@@ -25,7 +25,7 @@ class HeteroMergeTest {
 
     @Test
     void depthAndWidthHeterogeneousMergeTakesTheDeepSkeletonAtWidthR() {
-        ImageSplits data = TestSupport.synthetic(300);
+        Splits data = TestSupport.synthetic(300);
         try (NDManager m = TestSupport.manager()) {
             Model shallow = MergeExactnessTest.randomModel(ArchSpec.of("resnet", 8, 0.5), 1, m);
             Model deep = MergeExactnessTest.randomModel(ArchSpec.of("resnet", 14, 1), 2, m);
@@ -52,7 +52,7 @@ class HeteroMergeTest {
 
     @Test
     void elasticZipAtFullWidthMergesNothingAndReproducesBothModelsFeatures() {
-        ImageSplits data = TestSupport.synthetic(300);
+        Splits data = TestSupport.synthetic(300);
         try (NDManager m = TestSupport.manager()) {
             Model a = MergeExactnessTest.randomModel(ArchSpec.of("mlp", 2, 16), 1, m);
             Model b = MergeExactnessTest.randomModel(ArchSpec.of("mlp", 2, 24), 2, m);
@@ -75,7 +75,7 @@ class HeteroMergeTest {
 
     @Test
     void impossibleRequestsGiveClearErrors() {
-        ImageSplits data = TestSupport.synthetic(300);
+        Splits data = TestSupport.synthetic(300);
         try (NDManager m = TestSupport.manager()) {
             Model a = MergeExactnessTest.randomModel(ArchSpec.of("mlp", 2, 16), 1, m);
             Model b = MergeExactnessTest.randomModel(ArchSpec.of("mlp", 2, 24), 2, m);

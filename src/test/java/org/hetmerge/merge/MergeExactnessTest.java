@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.hetmerge.TestSupport;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Splits;
 import org.hetmerge.data.Task;
 import org.hetmerge.model.Executor;
 import org.hetmerge.model.Model;
@@ -83,7 +83,7 @@ public class MergeExactnessTest {
 
     @Test
     void permuteAndZipRecoverAModelFromItsPermutedCopy() {
-        ImageSplits data = TestSupport.synthetic(300);
+        Splits data = TestSupport.synthetic(300);
         try (NDManager m = TestSupport.manager()) {
             for (ArchSpec spec : ARCHS) {
                 Model a = randomModel(spec, 2, m);
@@ -109,7 +109,7 @@ public class MergeExactnessTest {
 
     @Test
     void zipWithoutBudgetOnTwoIdenticalModelsEqualsTheModel() {
-        ImageSplits data = TestSupport.synthetic(300);
+        Splits data = TestSupport.synthetic(300);
         try (NDManager m = TestSupport.manager()) {
             for (ArchSpec spec : ARCHS) {
                 Model a = randomModel(spec, 3, m);

@@ -11,7 +11,7 @@ import java.util.Set;
 import org.hetmerge.TestSupport;
 import org.hetmerge.data.Batches;
 import org.hetmerge.data.FashionMnist;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Splits;
 import org.hetmerge.model.Executor;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.op.OpContext;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class PartialZipAndBnTest {
     @Test
     void partialZipOfAModelAndItsPermutedCopyKeepsBothFunctions() {
-        ImageSplits data = TestSupport.synthetic(300);
+        Splits data = TestSupport.synthetic(300);
         try (NDManager m = TestSupport.manager()) {
             Model a = MergeExactnessTest.randomModel(ArchSpec.of("resnet", 14, 0.5), 4, m);
             Model p = MergeExactnessTest.permuted(a, 5, m);
@@ -46,14 +46,14 @@ class PartialZipAndBnTest {
 
     @Test
     void bnResetGivesTheAverageOfPerBatchStatistics() {
-        ImageSplits data = TestSupport.synthetic(100);
+        Splits data = TestSupport.synthetic(100);
         try (NDManager m = TestSupport.manager()) {
             Model a = MergeExactnessTest.randomModel(ArchSpec.of("mlp", 1, 6), 8, m);
             int[] idx = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
             // Expected: mean over the 4 batches of each batch's mean of the first layer's pre-norm outputs.
             double[] want = new double[6];
             for (int from = 0; from < 20; from += 5) {
-                float[] x = Batches.images(data.trainData(), idx, from, from + 5, FashionMnist.MEAN, FashionMnist.STD, Batches.Augment.NONE, null);
+                float[] x = data.trainData().batch(idx, from, from + 5, Batches.Augment.NONE, null);
                 NDArray in = m.create(x, new Shape(5, 1, 12, 12));
                 float[] fc = Executor.run(a.graph(), a.params(), in, OpContext.Mode.EVAL, 0.9f, Set.of("hidden.layer1.fc")).taps().get("hidden.layer1.fc").toFloatArray();
                 for (int i = 0; i < 5; i++) for (int c = 0; c < 6; c++) want[c] += fc[i * 6 + c] / 5.0 / 4.0;

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 import org.hetmerge.TestSupport;
 import org.hetmerge.data.DatasetInfo;
 import org.hetmerge.data.ImageData;
-import org.hetmerge.data.ImageSplits;
+import org.hetmerge.data.Splits;
 import org.hetmerge.data.Task;
 import org.hetmerge.eval.Accuracy;
 import org.hetmerge.model.Model;
@@ -16,7 +16,7 @@ import org.hetmerge.model.zoo.ArchSpec;
 import org.junit.jupiter.api.Test;
 
 class TrainerTest {
-    static ImageSplits synthetic(int perClass) {
+    static Splits synthetic(int perClass) {
         return org.hetmerge.TestSupport.synthetic(perClass);
     }
 
@@ -26,7 +26,7 @@ class TrainerTest {
 
     @Test
     void sameSeedGivesBitIdenticalWeightsAndDifferentSeedDoesNot() {
-        ImageSplits data = synthetic(700);
+        Splits data = synthetic(700);
         Task task = new Task("synthetic", List.of(0, 1, 2, 3), List.of("a", "b", "c", "d"), 4);
         ArchSpec spec = ArchSpec.of("resnet", 8, 0.25);
         float[][] w = new float[3][];
@@ -44,7 +44,7 @@ class TrainerTest {
 
     @Test
     void trainingLearnsASimpleTask() {
-        ImageSplits data = synthetic(400);
+        Splits data = synthetic(400);
         Task task = new Task("synthetic", List.of(0, 1, 2, 3), List.of("a", "b", "c", "d"), 4);
         try (NDManager m = TestSupport.manager();
              Model model = ModelFactory.create(ArchSpec.of("mlp", 1, 32), new int[] {1, 12, 12}, task, 1, m)) {

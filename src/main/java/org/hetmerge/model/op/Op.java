@@ -14,7 +14,8 @@ import java.util.List;
  */
 public sealed interface Op
         permits Conv2d, Linear, BatchNorm, LayerNorm, Relu, Gelu, Add, MaxPool, AvgPool,
-                GlobalAvgPool, Flatten, Dropout, CosineHead, ChannelMap {
+                GlobalAvgPool, Flatten, Dropout, CosineHead, ChannelMap,
+                Embedding, PositionalEmbedding, ClassToken, ToTokens, PadMask, Attention, TokenPool {
 
     /** How an op maps the channel spaces of its inputs to its output. */
     enum SpaceRole {
@@ -27,7 +28,14 @@ public sealed interface Op
         /** C×H×W → vector: the output space is the input space repeated per position. */
         FLATTEN,
         /** Reads a fixed space (never transformed) and outputs fixed logits. */
-        FIXED_SINK
+        FIXED_SINK,
+        /**
+         * Inputs (q, k, v[, mask]): q and k are one space (the query/key space), v and the output
+         * another (the value/output space); both are split into heads (METHOD.md §2).
+         */
+        ATTENTION,
+        /** Output carries no channel space (a padding mask). */
+        AUX
     }
 
     /** JSON type name. */
@@ -55,6 +63,14 @@ public sealed interface Op
      */
     default Op withChannels(int in, int out) {
         return this;
+    }
+
+    /**
+     * Channel counts of this op's inputs must be multiples of this (attention: the head dim). An
+     * identity unit's inner spaces shrink to the smallest width its ops accept.
+     */
+    default int channelQuantum() {
+        return 1;
     }
 
     /** True for ops whose output only re-aggregates observations (used to pick taps). */

@@ -16,6 +16,8 @@ public record ParamDef(String suffix, int[] shape, List<AxisRole> axes, Kind kin
 
     public enum Kind {
         WEIGHT(true), BIAS(true), GAMMA(true), BETA(true),
+        /** Token/positional embeddings and the class token: small normal init, no weight decay. */
+        EMBEDDING(true),
         RUNNING_MEAN(false), RUNNING_VAR(false),
         /** A fixed buffer (e.g. seeded class vectors): never trained, never transformed. */
         CONSTANT(false);

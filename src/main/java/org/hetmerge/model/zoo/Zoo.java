@@ -7,6 +7,15 @@ import org.hetmerge.model.Graph;
 import org.hetmerge.model.Node;
 import org.hetmerge.model.Unit;
 import org.hetmerge.model.op.Add;
+import org.hetmerge.model.op.Attention;
+import org.hetmerge.model.op.ClassToken;
+import org.hetmerge.model.op.Embedding;
+import org.hetmerge.model.op.Gelu;
+import org.hetmerge.model.op.LayerNorm;
+import org.hetmerge.model.op.PadMask;
+import org.hetmerge.model.op.PositionalEmbedding;
+import org.hetmerge.model.op.ToTokens;
+import org.hetmerge.model.op.TokenPool;
 import org.hetmerge.model.op.BatchNorm;
 import org.hetmerge.model.op.Conv2d;
 import org.hetmerge.model.op.CosineHead;
@@ -22,7 +31,7 @@ import org.hetmerge.util.UserException;
 public final class Zoo {
     private Zoo() {}
 
-    public static final List<String> ARCHITECTURES = List.of("mlp", "resnet", "vgg");
+    public static final List<String> ARCHITECTURES = List.of("mlp", "resnet", "vgg", "vit", "text");
 
     /** VGG presets: conv widths per stage at width multiplier 1 (max-pool between stages). */
     static final int[][] VGG11 = {{64}, {128}, {256, 256}, {512, 512}, {512, 512}};
@@ -35,6 +44,8 @@ public final class Zoo {
             case "mlp" -> mlp(b, spec, inputShape);
             case "resnet" -> resnet(b, spec, inputShape);
             case "vgg" -> vgg(b, spec, inputShape);
+            case "vit" -> vit(b, spec, inputShape);
+            case "text" -> text(b, spec, inputShape);
             default -> throw new UserException("unknown architecture '" + spec.arch() + "' (known: " + String.join(", ", ARCHITECTURES) + ")");
         };
         String out = head(b, spec, last, task);
@@ -124,6 +135,79 @@ public final class Zoo {
         b.add(names, p + ".add", new Add(), p + ".bn2", shortcut);
         String y = b.add(names, p + ".relu", new Relu(), p + ".add");
         b.units.add(new Unit(p, stage, Unit.Kind.RESIDUAL, names, y));
+        return y;
+    }
+
+    static ArchSpec.Transformer transformer(ArchSpec spec, int width) {
+        ArchSpec.Transformer t = spec.transformer();
+        if (t == null) throw new UserException(spec.arch() + " needs transformer settings (--heads …)");
+        if (width < 1 || spec.width() != width) throw new UserException("--width of a " + spec.arch() + " is its model dimension, a whole number ≥ 1; got " + spec.width());
+        if (t.heads() < 1 || width % t.heads() != 0) {
+            throw new UserException("--heads " + t.heads() + " does not divide the width " + width + " (head dim = width / heads)");
+        }
+        if (!(t.mlpRatio() > 0)) throw new UserException("--mlp-ratio must be > 0, got " + t.mlpRatio());
+        if (spec.depth() < 1) throw new UserException("--depth (encoder layers) must be ≥ 1, got " + spec.depth());
+        return t;
+    }
+
+    /** Vision transformer: patch embedding (conv, stride = patch) → tokens → pre-norm encoder → pool. */
+    static String vit(Builder b, ArchSpec spec, int[] in) {
+        Shapes3.requireImage(in, "vit");
+        int d = (int) spec.width();
+        ArchSpec.Transformer t = transformer(spec, d);
+        int p = t.patch();
+        if (p < 1 || in[1] % p != 0 || in[2] % p != 0) throw new UserException("--patch " + p + " must divide the image size " + in[1] + "×" + in[2]);
+        List<String> embed = new ArrayList<>();
+        b.add(embed, "embed.patch", new Conv2d(in[0], d, p, p, 0, true), Graph.INPUT);
+        String x = b.add(embed, "embed.tokens", new ToTokens(), "embed.patch");
+        if (t.pool().equals("cls")) x = b.add(embed, "embed.cls", new ClassToken(d), x);
+        x = b.add(embed, "embed.pos", new PositionalEmbedding(b.shapes.get(x)[0], d), x);
+        b.units.add(new Unit("embed", "embed", Unit.Kind.FIXED, embed, x));
+        return encoder(b, spec, t, d, x, null);
+    }
+
+    /** Text encoder: token + positional embedding → pre-norm encoder (padding masked) → pool. */
+    static String text(Builder b, ArchSpec spec, int[] in) {
+        if (in.length != 1) throw new UserException("text needs token-sequence input {T}, got " + in.length + "-d input (use --dataset wordnet)");
+        int d = (int) spec.width();
+        ArchSpec.Transformer t = transformer(spec, d);
+        if (t.vocab() < 1) throw new UserException("text needs a vocabulary size");
+        List<String> embed = new ArrayList<>();
+        String mask = b.add(embed, "embed.mask", new PadMask(org.hetmerge.data.Vocabulary.PAD_ID), Graph.INPUT);
+        String x = b.add(embed, "embed.tokens", new Embedding(t.vocab(), d), Graph.INPUT);
+        if (t.pool().equals("cls")) throw new UserException("text models pool by mean over real tokens (--pool mean)");
+        x = b.add(embed, "embed.pos", new PositionalEmbedding(in[0], d), x);
+        b.units.add(new Unit("embed", "embed", Unit.Kind.FIXED, embed, x));
+        return encoder(b, spec, t, d, x, mask);
+    }
+
+    /** Pre-norm encoder layers (LN → attention → add, LN → MLP(GELU) → add), final LN, pooling. */
+    static String encoder(Builder b, ArchSpec spec, ArchSpec.Transformer t, int d, String x, String mask) {
+        int hidden = Math.max(1, (int) Math.round(d * t.mlpRatio()));
+        for (int l = 1; l <= spec.depth(); l++) {
+            String p = "encoder.layer" + l;
+            List<String> names = new ArrayList<>();
+            b.add(names, p + ".ln1", new LayerNorm(d), x);
+            b.add(names, p + ".attn.q", new Linear(d, d, true), p + ".ln1");
+            b.add(names, p + ".attn.k", new Linear(d, d, true), p + ".ln1");
+            b.add(names, p + ".attn.v", new Linear(d, d, true), p + ".ln1");
+            Attention att = new Attention(t.heads(), d / t.heads());
+            if (mask == null) b.add(names, p + ".attn", att, p + ".attn.q", p + ".attn.k", p + ".attn.v");
+            else b.add(names, p + ".attn", att, p + ".attn.q", p + ".attn.k", p + ".attn.v", mask);
+            b.add(names, p + ".attn.o", new Linear(d, d, true), p + ".attn");
+            b.add(names, p + ".add1", new Add(), x, p + ".attn.o");
+            b.add(names, p + ".ln2", new LayerNorm(d), p + ".add1");
+            b.add(names, p + ".mlp.fc1", new Linear(d, hidden, true), p + ".ln2");
+            b.add(names, p + ".mlp.gelu", new Gelu(), p + ".mlp.fc1");
+            b.add(names, p + ".mlp.fc2", new Linear(hidden, d, true), p + ".mlp.gelu");
+            x = b.add(names, p + ".add2", new Add(), p + ".add1", p + ".mlp.fc2");
+            b.units.add(new Unit(p, "encoder", Unit.Kind.RESIDUAL, names, x));
+        }
+        List<String> fin = new ArrayList<>();
+        String y = b.add(fin, "encoder.ln", new LayerNorm(d), x);
+        TokenPool pool = new TokenPool(t.pool());
+        y = mask == null || t.pool().equals("cls") ? b.add(fin, "pool", pool, y) : b.add(fin, "pool", pool, y, mask);
+        b.units.add(new Unit("final", "final", Unit.Kind.FIXED, fin, y));
         return y;
     }
 

@@ -7,21 +7,21 @@ import java.util.SplittableRandom;
 import org.hetmerge.util.Rng;
 
 /**
- * The three parts of an image dataset: training (minus a held-out part), the held-out calibration
+ * The three parts of a dataset: training (minus a held-out part), the held-out calibration
  * part (never trained on; merging draws its unlabeled samples here), and test. The held-out part is a
  * fixed, class-balanced set independent of any task's class list.
  */
-public final class ImageSplits {
+public final class Splits {
     /** Held-out share of each class's training images (Fashion-MNIST: 600 per class, 6,000 in all). */
     public static final double HELD_OUT_FRACTION = 0.1;
 
     private final DatasetInfo info;
-    private final ImageData train;
-    private final ImageData test;
+    private final Samples train;
+    private final Samples test;
     private final int[] trainIdx;
     private final int[] calibIdx;
 
-    private ImageSplits(DatasetInfo info, ImageData train, ImageData test) {
+    private Splits(DatasetInfo info, Samples train, Samples test) {
         this.info = info;
         this.train = train;
         this.test = test;
@@ -46,27 +46,27 @@ public final class ImageSplits {
         calibIdx = ca.stream().mapToInt(Integer::intValue).sorted().toArray();
     }
 
-    private static final java.util.Map<Path, ImageSplits> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.Map<Path, Splits> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Fashion-MNIST, read once per directory per process. */
-    public static ImageSplits fashionMnist(Path dataDir) {
+    public static Splits fashionMnist(Path dataDir) {
         Path dir = FashionMnist.locate(dataDir).toAbsolutePath().normalize();
-        return CACHE.computeIfAbsent(dir, d -> new ImageSplits(FashionMnist.INFO, FashionMnist.load(d, true), FashionMnist.load(d, false)));
+        return CACHE.computeIfAbsent(dir, d -> new Splits(FashionMnist.INFO, FashionMnist.load(d, true), FashionMnist.load(d, false)));
     }
 
-    public static ImageSplits of(DatasetInfo info, ImageData train, ImageData test) {
-        return new ImageSplits(info, train, test);
+    public static Splits of(DatasetInfo info, Samples train, Samples test) {
+        return new Splits(info, train, test);
     }
 
     public DatasetInfo info() {
         return info;
     }
 
-    public ImageData trainData() {
+    public Samples trainData() {
         return train;
     }
 
-    public ImageData testData() {
+    public Samples testData() {
         return test;
     }
 
@@ -85,7 +85,7 @@ public final class ImageSplits {
         return filter(test, all, classes);
     }
 
-    static int[] filter(ImageData d, int[] idx, List<Integer> classes) {
+    static int[] filter(Samples d, int[] idx, List<Integer> classes) {
         boolean[] keep = new boolean[1 + classes.stream().mapToInt(Integer::intValue).max().orElse(0)];
         for (int c : classes) keep[c] = true;
         return java.util.Arrays.stream(idx).filter(i -> d.labels()[i] < keep.length && keep[d.labels()[i]]).toArray();
