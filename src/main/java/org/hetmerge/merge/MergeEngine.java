@@ -40,6 +40,11 @@ public final class MergeEngine {
                          int[] calibration, List<Alignment> alignments, List<String> notes) {}
 
     public static Result merge(List<Model> models, List<String> names, MergeOptions opt, Splits data, NDManager mgr) {
+        return merge(models, names, opt, data, mgr, null);
+    }
+
+    /** {@code weights}: model i's features weighted by weights[i] in every merge matrix (null: equally). */
+    public static Result merge(List<Model> models, List<String> names, MergeOptions opt, Splits data, NDManager mgr, double[] weights) {
         if (models.size() < 2) throw new UserException("merge needs at least two models, got " + models.size());
         String dataset = models.get(0).dataset();
         for (int i = 1; i < models.size(); i++) {
@@ -141,7 +146,7 @@ public final class MergeEngine {
         }
         long t2 = System.nanoTime();
         String name = "merged-" + opt.method() + "-" + String.join("+", names.stream().map(n -> n.replaceAll(".*/", "")).toList());
-        Model merged = MergedModelBuilder.build(work, new MergedModelBuilder.Plan(plan, shared), name, mgr);
+        Model merged = MergedModelBuilder.build(work, new MergedModelBuilder.Plan(plan, shared, weights), name, mgr);
         long t3 = System.nanoTime();
         if (opt.bnReset() && BnReset.hasBatchNorm(merged)) BnReset.run(merged, data.trainData(), calib, opt.batchSize());
         long t4 = System.nanoTime();

@@ -35,7 +35,11 @@ public final class MergedModelBuilder {
     private MergedModelBuilder() {}
 
     /** The per-space plan, the merged width of each space, and where the shared trunk ends. */
-    public record Plan(Map<String, SpaceMerge> spaces, int sharedUntil) {}
+    public record Plan(Map<String, SpaceMerge> spaces, int sharedUntil, double[] weights) {
+        public Plan(Map<String, SpaceMerge> spaces, int sharedUntil) {
+            this(spaces, sharedUntil, null);
+        }
+    }
 
     /** Spaces of each model by name, checked to line up across models. */
     public static List<Map<String, Space>> spacesOf(List<Model> models) {
@@ -129,6 +133,8 @@ public final class MergedModelBuilder {
         for (Space s : spaces.get(0).values()) {
             if (s.fixed()) merges.put(s.name(), SpaceMerge.fixed(s.name(), s.width(), k));
         }
+        // Model weights other than equal (the loss-barrier path) reweight every space, fixed ones too.
+        if (plan.weights() != null) merges.replaceAll((space, sm) -> sm.weighted(plan.weights()));
 
         List<Node> nodes = new ArrayList<>();
         Map<String, int[]> shapes = new HashMap<>();

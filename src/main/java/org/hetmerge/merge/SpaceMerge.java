@@ -88,6 +88,28 @@ public record SpaceMerge(String space, int[] widths, List<int[]> groups, List<do
         return new SpaceMerge(present.space(), allWidths.clone(), groups, ms, us);
     }
 
+    /**
+     * The same groups with model i's features weighted by {@code weights[i]} instead of equally (the
+     * loss-barrier path: weights λ and 1 − λ). A group whose models all have weight 0 keeps equal
+     * weights: its feature exists only in those models. U is unchanged.
+     */
+    public SpaceMerge weighted(double[] weights) {
+        int[] offset = offsets(widths);
+        int r = groups.size();
+        List<double[][]> ms = new ArrayList<>();
+        for (int i = 0; i < widths.length; i++) ms.add(new double[r][widths[i]]);
+        for (int g = 0; g < r; g++) {
+            int[] grp = groups.get(g);
+            double total = 0;
+            for (int f : grp) total += weights[modelOf(f, offset, widths)];
+            for (int f : grp) {
+                int i = modelOf(f, offset, widths);
+                ms.get(i)[g][f - offset[i]] = total > 0 ? weights[i] / total : 1.0 / grp.length;
+            }
+        }
+        return new SpaceMerge(space, widths, groups, ms, unmergeMatrix);
+    }
+
     /** Where each model's features start in the concatenation [model 0 | model 1 | …]. */
     static int[] offsets(int[] widths) {
         int[] offset = new int[widths.length];

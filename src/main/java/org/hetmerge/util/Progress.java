@@ -37,6 +37,17 @@ public abstract class Progress implements AutoCloseable {
     @Override
     public abstract void close();
 
+    /** Runs {@code work} with its own progress output silenced (inner steps of an outer bar). */
+    public static <T> T quietly(java.util.function.Supplier<T> work) {
+        Style before = defaultStyle;
+        defaultStyle = Style.QUIET;
+        try {
+            return work.get();
+        } finally {
+            defaultStyle = before;
+        }
+    }
+
     /** Prints a message line unless quiet. */
     public static void info(String msg) {
         if (defaultStyle != Style.QUIET) System.err.println(msg);
