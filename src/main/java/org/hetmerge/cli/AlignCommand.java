@@ -70,7 +70,7 @@ public final class AlignCommand implements Callable<Integer> {
             o.addProperty("calib", calib);
             o.addProperty("seconds", seconds);
             JsonObject stages = new JsonObject();
-            StringBuilder md = new StringBuilder("# hetmerge alignment\n\nDeep: `" + deepPath + "`, shallow: `" + shallowPath + "`, " + calib + " calibration images, "
+            StringBuilder md = new StringBuilder("# hetmerge alignment\n\nDeep: `" + deepPath + "`, shallow: `" + shallowPath + "`, " + calib + " calibration samples, "
                     + String.format("%.1f", seconds) + " s.\n\n| stage | strategy | positions (deep unit of each shallow unit, 1-based) | SMA objective | LMA objective |\n|---|---|---|---:|---:|\n");
             for (String stage : cka.keySet()) {
                 JsonObject st = new JsonObject();
@@ -94,7 +94,7 @@ public final class AlignCommand implements Callable<Integer> {
                 stages.add(stage, st);
             }
             o.add("stages", stages);
-            o.add("provenance", Provenance.now("hetmerge align " + String.join(" ", CliArgs.current())));
+            o.add("provenance", Provenance.now(CliArgs.command()));
             AtomicDir.write(out, force, tmp -> {
                 Files.writeString(tmp.resolve("align.json"), MergeReport.GSON.toJson(o) + "\n", StandardCharsets.UTF_8);
                 Files.writeString(tmp.resolve("align.md"), md.toString(), StandardCharsets.UTF_8);

@@ -81,7 +81,7 @@ public final class BarrierCommand implements Callable<Integer> {
             o.add("models", MergeReport.GSON.toJsonTree(names));
             o.addProperty("calib", calib);
             if (al != null) o.addProperty("align", al);
-            o.add("provenance", Provenance.now("hetmerge barrier " + String.join(" ", CliArgs.current())));
+            o.add("provenance", Provenance.now(CliArgs.command()));
             md.append("\nLoss: mean cross-entropy on the test samples of the task (").append(data.test(a.tasks().get(0).task().classes()).length)
                     .append("); barrier = max over λ of L(λ) − ½(L(A) + L(B)).\n");
             AtomicDir.write(out, force, tmp -> {

@@ -15,4 +15,9 @@ final class CliArgs {
     static List<String> current() {
         return args;
     }
+
+    /** The whole command line as typed: "hetmerge merge a b --out c". */
+    static String command() {
+        return "hetmerge " + String.join(" ", args);
+    }
 }

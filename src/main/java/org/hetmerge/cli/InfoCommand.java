@@ -49,6 +49,10 @@ public final class InfoCommand implements Callable<Integer> {
                     j.addProperty("width", s.width());
                     j.addProperty("fixed", s.fixed());
                     j.addProperty("tap", s.tap());
+                    if (s.headDim() > 0) {
+                        j.addProperty("heads", s.heads());
+                        j.addProperty("headDim", s.headDim());
+                    }
                     JsonArray mem = new JsonArray();
                     s.members().forEach(x -> mem.add(x.toString()));
                     j.add("members", mem);
@@ -79,7 +83,8 @@ public final class InfoCommand implements Callable<Integer> {
             System.out.printf("  %-24s %6s  %-6s %-24s %s%n", "space", "width", "", "tap", "parameters (name[axis])");
             for (Space s : spaces) {
                 String members = String.join(" ", s.members().stream().map(Space.Member::toString).toList());
-                System.out.printf("  %-24s %6d  %-6s %-24s %s%n", s.name(), s.width(), s.fixed() ? "fixed" : "", s.tap() == null ? "-" : s.tap(), members);
+                String kind = s.fixed() ? "fixed" : s.headDim() > 0 ? s.heads() + "×" + s.headDim() : "";
+                System.out.printf("  %-24s %6d  %-6s %-24s %s%n", s.name(), s.width(), kind, s.tap() == null ? "-" : s.tap(), members);
             }
         }
         return 0;

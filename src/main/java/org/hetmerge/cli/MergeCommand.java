@@ -146,7 +146,7 @@ public final class MergeCommand implements Callable<Integer> {
             extra.addProperty("width", width);
             extra.add("notes", MergeReport.GSON.toJsonTree(r.notes()));
             extra.add("alignments", merged.info().getAsJsonObject("merge").get("alignments"));
-            JsonObject prov = Provenance.now("hetmerge merge " + String.join(" ", CliArgs.current()));
+            JsonObject prov = Provenance.now(CliArgs.command());
             JsonObject report = MergeReport.toJson(method, taskClasses,
                     new MergeReport.Row(merged.name(), out.toString(), after, merged.graph().parameterCount(), merged.graph().flops(), mergeSeconds),
                     before, new MergeReport.Row("ensemble", null, ens, ensParams, ensFlops, null), rows, seconds, extra, prov);
@@ -157,7 +157,7 @@ public final class MergeCommand implements Callable<Integer> {
             merged.info().add("metrics", metrics);
             String md = "# hetmerge merge report\n\n" + MergeReport.markdown(List.of(report))
                     + (r.notes().isEmpty() ? "" : "\nNotes:\n" + String.join("\n", r.notes().stream().map(n -> "- " + n).toList()) + "\n")
-                    + "\nAccuracies in %, on " + after.samples() + " test images of the tasks' classes. Joint: argmax over all tasks' classes; task: argmax over the task's own classes.\n"
+                    + "\nAccuracies in %, on " + after.samples() + " test samples of the tasks' classes. Joint: argmax over all tasks' classes; task: argmax over the task's own classes.\n"
                     + "Merge seconds exclude evaluation: " + seconds + ".\n\nCommand: `" + prov.get("command").getAsString() + "`\n";
             AtomicDir.write(out, force, tmp -> {
                 ModelIO.writeInto(merged, tmp);

@@ -147,7 +147,7 @@ public final class TrainCommand implements Callable<Integer> {
             training.addProperty("imagesPerSecond", r.imagesPerSecond());
             training.addProperty("dataset", dataset);
             fresh.info().add("training", training);
-            fresh.info().add("provenance", Provenance.now("hetmerge train " + String.join(" ", CliArgs.current())));
+            fresh.info().add("provenance", Provenance.now(CliArgs.command()));
             ModelIO.save(fresh, out, force);
             if (json) {
                 JsonObject o = new JsonObject();
@@ -158,7 +158,7 @@ public final class TrainCommand implements Callable<Integer> {
                 o.addProperty("imagesPerSecond", r.imagesPerSecond());
                 System.out.println(o);
             } else {
-                System.out.printf("test accuracy %.2f%% on %d images (classes %s); %.0f s, %.0f img/s; saved to %s%n",
+                System.out.printf("test accuracy %.2f%% on %d test samples (classes %s); %.0f s, %.0f samples/s; saved to %s%n",
                         100 * acc.accuracy(), acc.samples(), task.classesLabel(), r.seconds(), r.imagesPerSecond(), out);
             }
         }

@@ -176,7 +176,8 @@ public final class MergedModelBuilder {
                     for (String src : n.inputs()) {
                         if (rename.containsKey(src)) {
                             ins.add(rename.get(src));
-                        } else if (src.equals(Graph.INPUT)) {
+                        } else if (src.equals(Graph.INPUT) || !outSpace.containsKey(src)) {
+                            // The input, or a value without channels (a padding mask): the same in every model.
                             ins.add(src);
                         } else {
                             // A branch reads the merged trunk through this model's unmerge matrix.

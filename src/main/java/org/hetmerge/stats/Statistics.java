@@ -49,6 +49,8 @@ public final class Statistics {
                     Model m = models.get(i);
                     taps.add(Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, tapSets.get(i)).taps());
                 }
+                // Token taps of text models: padding positions are not observations.
+                NDArray keep = tokenMask(models, input);
                 for (SpaceTaps s : spaces) {
                     NDList parts = new NDList();
                     for (int i = 0; i < models.size(); i++) {
@@ -56,7 +58,7 @@ public final class Statistics {
                         if (t == null) continue;
                         // Several tapped nodes (queries and keys) are observations of one space: stack their rows.
                         NDList stacked = new NDList();
-                        for (String node : t.split("\\+")) stacked.add(rows(taps.get(i).get(node)));
+                        for (String node : t.split("\\+")) stacked.add(rows(taps.get(i).get(node), keep));
                         parts.add(stacked.size() == 1 ? stacked.get(0) : NDArrays.concat(stacked, 0));
                     }
                     stats.get(s.space()).add(parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1));
@@ -65,6 +67,23 @@ public final class Statistics {
             });
         }
         return stats;
+    }
+
+    /** For token-id inputs (B, T) of models with a padding mask: the indices of the real rows among the B·T token rows. */
+    static NDArray tokenMask(List<Model> models, NDArray input) {
+        if (input.getShape().dimension() != 2) return null;
+        for (Model m : models) {
+            for (org.hetmerge.model.Node n : m.graph().nodes()) {
+                if (n.op() instanceof org.hetmerge.model.op.PadMask p) return input.neq(p.padId()).reshape(-1).nonzero().reshape(-1);
+            }
+        }
+        return null;
+    }
+
+    /** {@link #rows(NDArray)}, keeping only the token rows listed in {@code keep} (null: all). */
+    static NDArray rows(NDArray t, NDArray keep) {
+        NDArray r = rows(t);
+        return keep != null && t.getShape().dimension() == 3 ? r.get(new ai.djl.ndarray.index.NDIndex("{}", keep)) : r;
     }
 
     /** Features as rows: (B, C, H, W) → (B·H·W, C); (B, T, D) → (B·T, D); (B, D) stays. */

@@ -78,7 +78,7 @@ public final class Trainer {
                     }
                     images += n;
                     double sec = (System.nanoTime() - t0) / 1e9;
-                    bar.step(n, String.format("epoch %d/%d loss %.3f acc %.1f%% %.0f img/s",
+                    bar.step(n, String.format("epoch %d/%d loss %.3f acc %.1f%% %.0f samples/s",
                             epoch + 1, r.epochs(), epochLoss / epochSeen, 100.0 * epochCorrect / epochSeen, images / sec));
                 }
                 lastLoss = epochLoss / epochSeen;
