@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the transformer tables of the NLP issue: WordNet supersense tasks (text encoders) and
 # Fashion-MNIST 0-4 / 5-9 (vit). Trains what is missing under runs/, then merges.
-# Usage: experiments/text.sh [text|vit|all]   (CALIB: calibration samples, default 2000)
+# Usage: experiments/text.sh [text|barrier|vit|all]   (CALIB: calibration samples, default 2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 H=./hetmerge
@@ -24,6 +24,15 @@ if [[ $what == text || $what == all ]]; then
   outs+=("$(merge runs/exp/t-width-permute runs/txtA-s1 runs/txtB128-s4 --method permute)")
   outs+=("$(merge runs/exp/t-width-hetero runs/txtA-s1 runs/txtB128-s4 --method hetero)")
   $H report "${outs[@]}" --out runs/exp/text --force
+fi
+if [[ $what == barrier || $what == all ]]; then
+  # same task, different seeds (the seed paper's NLP protocol); a depth pair (6 vs 4 layers) too
+  train runs/txtA-s1 $T --depth 4 --width 64 --heads 4 --classes $A --seed 1
+  train runs/txtA-s2 $T --depth 4 --width 64 --heads 4 --classes $A --seed 2
+  train runs/txtA6-s3 $T --depth 6 --width 64 --heads 4 --classes $A --seed 3
+  $H barrier runs/txtA-s1 runs/txtA-s2 --calib 1000 --out runs/exp/barrier --force -q
+  $H barrier runs/txtA6-s3 runs/txtA-s2 --calib 1000 --out runs/exp/barrier-depth --force -q
+  cat runs/exp/barrier/barrier.md runs/exp/barrier-depth/barrier.md
 fi
 V="--arch vit --patch 7 --epochs 10"
 if [[ $what == vit || $what == all ]]; then

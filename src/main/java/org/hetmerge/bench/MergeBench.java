@@ -35,13 +35,14 @@ public final class MergeBench {
         }
     }
 
-    public static Result run(ArchSpec spec, ArchSpec other, String method, int calib, int rounds, Splits data) {
+    /** Two untrained models of the given recipes on {@code tasks} (one task each). */
+    public static Result run(ArchSpec spec, ArchSpec other, String method, int calib, int rounds, Splits data, List<List<Integer>> tasks) {
         try (NDManager mgr = org.hetmerge.util.Torch.newManager()) {
             List<Model> models = new ArrayList<>();
-            models.add(ModelFactory.create(spec, FashionMnist.INFO.inputShape(), Task.of(FashionMnist.INFO, List.of(0, 1, 2, 3, 4)), 1, mgr));
-            models.add(ModelFactory.create(other, FashionMnist.INFO.inputShape(), Task.of(FashionMnist.INFO, List.of(5, 6, 7, 8, 9)), 2, mgr));
+            models.add(ModelFactory.create(spec, data.info().inputShape(), Task.of(data.info(), tasks.get(0)), 1, mgr));
+            models.add(ModelFactory.create(other, data.info().inputShape(), Task.of(data.info(), tasks.get(1)), 2, mgr));
             MergeOptions opt = new MergeOptions(method, 0.5, 1.0, null, calib, true, 1, 250);
-            int[] idx = Calibration.sample(data, List.of(List.of(0, 1, 2, 3, 4), List.of(5, 6, 7, 8, 9)), calib, 1);
+            int[] idx = Calibration.sample(data, tasks, calib, 1);
             double bestFwd = Double.MAX_VALUE, bestMerge = Double.MAX_VALUE;
             Map<String, Double> steps = null;
             for (int round = 0; round <= rounds; round++) {

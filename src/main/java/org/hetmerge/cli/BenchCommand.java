@@ -40,6 +40,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--other-depth", description = "merge: depth of the second model (default: --depth); with --method hetero this measures alignment, e.g. 20 vs 56.") Integer otherDepth;
     @Option(names = "--calib", defaultValue = "1000", description = "merge: calibration images (default ${DEFAULT-VALUE}).") int calib;
     @Option(names = "--method", defaultValue = "zip", description = "merge: method (default ${DEFAULT-VALUE}).") String method;
+    @Option(names = "--arch", defaultValue = "resnet", description = "merge: resnet (Fashion-MNIST) or text (WordNet, width 64, 4 heads unless --depth/--width say otherwise) (default ${DEFAULT-VALUE}).") String arch;
     @Option(names = "--json") boolean json;
     @Mixin CommonOptions common;
 
@@ -65,10 +66,25 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     int merge() {
-        org.hetmerge.data.Splits data = org.hetmerge.data.Splits.fashionMnist(common.dataDir);
-        org.hetmerge.model.zoo.ArchSpec spec = org.hetmerge.model.zoo.ArchSpec.of("resnet", depth, width);
-        org.hetmerge.model.zoo.ArchSpec other = org.hetmerge.model.zoo.ArchSpec.of("resnet", otherDepth == null ? depth : otherDepth, width);
-        org.hetmerge.bench.MergeBench.Result r = org.hetmerge.bench.MergeBench.run(spec, other, method, calib, rounds, data);
+        org.hetmerge.model.zoo.ArchSpec spec, other;
+        org.hetmerge.data.Splits data;
+        List<List<Integer>> tasks;
+        if (arch.equals("text")) {
+            org.hetmerge.data.WordNet.Loaded l = org.hetmerge.data.WordNet.load(common.dataDir, org.hetmerge.data.WordNet.DEFAULT_VOCAB, org.hetmerge.data.WordNet.DEFAULT_LENGTH);
+            data = l.splits();
+            int d = depth == 20 ? 4 : depth, w = width == 1 ? 64 : (int) width;
+            spec = text(d, w, l.vocabulary().size());
+            other = text(otherDepth == null ? d : otherDepth, w, l.vocabulary().size());
+            tasks = List.of(List.of(2, 17, 10, 5, 24), List.of(3, 15, 12, 7, 1));
+        } else if (arch.equals("resnet")) {
+            data = org.hetmerge.data.Splits.fashionMnist(common.dataDir);
+            spec = org.hetmerge.model.zoo.ArchSpec.of("resnet", depth, width);
+            other = org.hetmerge.model.zoo.ArchSpec.of("resnet", otherDepth == null ? depth : otherDepth, width);
+            tasks = List.of(List.of(0, 1, 2, 3, 4), List.of(5, 6, 7, 8, 9));
+        } else {
+            throw new org.hetmerge.util.UserException("bench merge --arch: resnet or text, got '" + arch + "'");
+        }
+        org.hetmerge.bench.MergeBench.Result r = org.hetmerge.bench.MergeBench.run(spec, other, method, calib, rounds, data, tasks);
         if (json) {
             JsonObject o = new JsonObject();
             o.addProperty("forwardSeconds", r.forwardSeconds());
@@ -77,7 +93,7 @@ public final class BenchCommand implements Callable<Integer> {
             o.add("steps", new com.google.gson.Gson().toJsonTree(r.steps()));
             System.out.println(o);
         } else {
-            System.out.printf("%s + %s, %d calibration images, %s, best of %d rounds:%n", spec.label(), other.label(), calib, method, rounds);
+            System.out.printf("%s + %s, %d calibration samples, %s, best of %d rounds:%n", spec.label(), other.label(), calib, method, rounds);
             System.out.printf("  forward pass of both models  %7.2f s%n", r.forwardSeconds());
             System.out.printf("  merge (no evaluation)        %7.2f s  %s%n", r.mergeSeconds(), r.steps());
             System.out.printf("  ratio merge / forward        %7.2f  (target ≤ 3)%n", r.ratio());
@@ -86,5 +102,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    static org.hetmerge.model.zoo.ArchSpec text(int depth, int width, int vocab) {
+        return new org.hetmerge.model.zoo.ArchSpec("text", depth, width, List.of(), "embedding", 64, 16f,
+                new org.hetmerge.model.zoo.ArchSpec.Transformer(Math.max(1, width / 16), 0, 2, org.hetmerge.data.WordNet.DEFAULT_LENGTH, vocab, "mean"));
     }
 }

@@ -146,6 +146,7 @@ public final class TrainCommand implements Callable<Integer> {
             training.addProperty("seconds", r.seconds());
             training.addProperty("imagesPerSecond", r.imagesPerSecond());
             training.addProperty("dataset", dataset);
+            if (data.trainData() instanceof org.hetmerge.data.TextData t) training.addProperty("truncatedTrainingTexts", t.truncated());
             fresh.info().add("training", training);
             fresh.info().add("provenance", Provenance.now(CliArgs.command()));
             ModelIO.save(fresh, out, force);

@@ -58,6 +58,9 @@ public final class MergeEngine {
         int[] calib = Calibration.sample(data, taskClasses, opt.calib(), opt.seed());
         Map<String, Double> seconds = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
+        if (data.testData() instanceof org.hetmerge.data.TextData t && t.truncated() > 0) {
+            notes.add(String.format("text: %d of %d test texts (%.1f%%) are longer than %d tokens and were cut", t.truncated(), t.count(), 100.0 * t.truncated() / t.count(), t.length()));
+        }
 
         // Depth: align every shallower model to the deepest and expand it with identity units.
         List<Model> work = new ArrayList<>(models);
