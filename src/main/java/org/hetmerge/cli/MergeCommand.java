@@ -21,6 +21,7 @@ import org.hetmerge.model.Model;
 import org.hetmerge.model.ModelIO;
 import org.hetmerge.model.TaskHead;
 import org.hetmerge.report.MergeReport;
+import org.hetmerge.report.MergeRun;
 import org.hetmerge.util.AtomicDir;
 import org.hetmerge.util.Progress;
 import org.hetmerge.util.Provenance;
@@ -96,65 +97,15 @@ public final class MergeCommand implements Callable<Integer> {
             }
             Splits data = Datasets.forModels(ms, names, common.dataDir);
             Progress.info("merging " + String.join(" + ", names) + " with " + method + (stopAt != null ? " (stop at " + stopAt + ")" : ""));
-            MergeEngine.Result r = MergeEngine.merge(ms, names, opt, data, mgr);
-            Model merged = r.merged();
-            List<List<Integer>> taskClasses = new ArrayList<>();
-            for (Model m : ms) for (TaskHead h : m.tasks()) taskClasses.add(h.task().classes());
-            List<Integer> all = taskClasses.stream().flatMap(List::stream).distinct().toList();
-
-            long e0 = System.nanoTime();
-            TaskMetrics before = null;
-            Map<String, Double> seconds = new LinkedHashMap<>(r.seconds());
-            if (!noBnReset && BnReset.hasBatchNorm(merged)) {
-                before = TaskMetrics.evaluate(Scorer.of(merged, all), data, taskClasses, mgr, 500);
-                long b0 = System.nanoTime();
-                BnReset.run(merged, data.trainData(), r.calibration(), batchSize);
-                seconds.put("bn_reset", (System.nanoTime() - b0) / 1e9);
-                e0 += System.nanoTime() - b0;
-            }
-            TaskMetrics after = TaskMetrics.evaluate(Scorer.of(merged, all), data, taskClasses, mgr, 500);
-            List<MergeReport.Row> rows = new ArrayList<>();
-            long ensParams = 0, ensFlops = 0;
-            List<float[]> modelScores = new ArrayList<>();
-            List<boolean[]> owns = new ArrayList<>();
-            for (int i = 0; i < ms.size(); i++) {
-                Model m = ms.get(i);
-                float[] sc = TaskMetrics.scores(Scorer.of(m, all), data, taskClasses, mgr, 500);
-                modelScores.add(sc);
-                boolean[] own = new boolean[all.size()];
-                for (int j = 0; j < all.size(); j++) {
-                    int c = all.get(j);
-                    own[j] = m.tasks().stream().anyMatch(t -> t.task().classes().contains(c));
-                }
-                owns.add(own);
-                rows.add(new MergeReport.Row(m.name(), names.get(i), TaskMetrics.of(sc, data, taskClasses), m.graph().parameterCount(), m.graph().flops(), null));
-                ensParams += m.graph().parameterCount();
-                ensFlops += m.graph().flops();
-            }
-            TaskMetrics ens = TaskMetrics.of(TaskMetrics.ensemble(modelScores, owns, all.size()), data, taskClasses);
-            seconds.put("eval", (System.nanoTime() - e0) / 1e9);
-            double mergeSeconds = seconds.entrySet().stream().filter(e -> !e.getKey().equals("eval")).mapToDouble(Map.Entry::getValue).sum();
-            JsonObject extra = new JsonObject();
-            extra.addProperty("stop_at", stopAt);
-            extra.addProperty("alpha", alpha);
-            extra.addProperty("beta", beta);
-            extra.addProperty("calib", calib);
-            extra.addProperty("bn_reset", !noBnReset);
-            extra.addProperty("seed", seed);
-            extra.addProperty("merge_seconds", mergeSeconds);
-            extra.addProperty("align", opt.alignsDepth() ? opt.alignStrategy() : null);
-            extra.addProperty("width", width);
-            extra.add("notes", MergeReport.GSON.toJsonTree(r.notes()));
-            extra.add("alignments", merged.info().getAsJsonObject("merge").get("alignments"));
             JsonObject prov = Provenance.now(CliArgs.command());
-            JsonObject report = MergeReport.toJson(method, taskClasses,
-                    new MergeReport.Row(merged.name(), out.toString(), after, merged.graph().parameterCount(), merged.graph().flops(), mergeSeconds),
-                    before, new MergeReport.Row("ensemble", null, ens, ensParams, ensFlops, null), rows, seconds, extra, prov);
-            merged.info().add("provenance", prov);
-            JsonObject metrics = new JsonObject();
-            metrics.addProperty("joint", after.joint());
-            metrics.addProperty("task_avg", after.taskAvg());
-            merged.info().add("metrics", metrics);
+            MergeRun.Baseline base = MergeRun.baseline(ms, names, data, mgr, 500);
+            MergeOptions full = new MergeOptions(method, alpha, beta, stopAt, calib, !noBnReset, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width));
+            MergeRun.Outcome o = MergeRun.run(ms, names, full, base, data, mgr, out.toString(), null, prov);
+            MergeEngine.Result r = o.result();
+            Model merged = r.merged();
+            JsonObject report = o.report();
+            TaskMetrics after = o.after();
+            Map<String, Double> seconds = MergeReport.GSON.fromJson(report.get("seconds"), new com.google.gson.reflect.TypeToken<LinkedHashMap<String, Double>>() {}.getType());
             String md = "# hetmerge merge report\n\n" + MergeReport.markdown(List.of(report))
                     + (r.notes().isEmpty() ? "" : "\nNotes:\n" + String.join("\n", r.notes().stream().map(n -> "- " + n).toList()) + "\n")
                     + "\nAccuracies in %, on " + after.samples() + " test samples of the tasks' classes. Joint: argmax over all tasks' classes; task: argmax over the task's own classes.\n"

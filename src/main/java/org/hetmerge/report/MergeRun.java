@@ -1,0 +1,108 @@
+package org.hetmerge.report;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hetmerge.data.Splits;
+import org.hetmerge.eval.Scorer;
+import org.hetmerge.eval.TaskMetrics;
+import org.hetmerge.merge.BnReset;
+import org.hetmerge.merge.MergeEngine;
+import org.hetmerge.merge.MergeOptions;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.TaskHead;
+
+/**
+ * A merge with its evaluation: the merged model (with and without the BN reset) next to the original
+ * models and their ensemble, as one report.json object. The originals are scored once per pair
+ * ({@link Baseline}) and reused by every method.
+ */
+public final class MergeRun {
+    private MergeRun() {}
+
+    /** The original models' rows and their ensemble on the test samples of all their tasks. */
+    public record Baseline(List<List<Integer>> taskClasses, List<Integer> classes, List<MergeReport.Row> rows, MergeReport.Row ensemble, double seconds) {}
+
+    public record Outcome(JsonObject report, MergeEngine.Result result, TaskMetrics after) {}
+
+    public static List<List<Integer>> taskClasses(List<Model> ms) {
+        List<List<Integer>> t = new ArrayList<>();
+        for (Model m : ms) for (TaskHead h : m.tasks()) t.add(h.task().classes());
+        return t;
+    }
+
+    public static Baseline baseline(List<Model> ms, List<String> names, Splits data, NDManager mgr, int batchSize) {
+        long t0 = System.nanoTime();
+        List<List<Integer>> taskClasses = taskClasses(ms);
+        List<Integer> all = taskClasses.stream().flatMap(List::stream).distinct().toList();
+        List<MergeReport.Row> rows = new ArrayList<>();
+        long ensParams = 0, ensFlops = 0;
+        List<float[]> modelScores = new ArrayList<>();
+        List<boolean[]> owns = new ArrayList<>();
+        for (int i = 0; i < ms.size(); i++) {
+            Model m = ms.get(i);
+            float[] sc = TaskMetrics.scores(Scorer.of(m, all), data, taskClasses, mgr, batchSize);
+            modelScores.add(sc);
+            boolean[] own = new boolean[all.size()];
+            for (int j = 0; j < all.size(); j++) {
+                int c = all.get(j);
+                own[j] = m.tasks().stream().anyMatch(t -> t.task().classes().contains(c));
+            }
+            owns.add(own);
+            rows.add(new MergeReport.Row(m.name(), names.get(i), TaskMetrics.of(sc, data, taskClasses), m.graph().parameterCount(), m.graph().flops(), null));
+            ensParams += m.graph().parameterCount();
+            ensFlops += m.graph().flops();
+        }
+        TaskMetrics ens = TaskMetrics.of(TaskMetrics.ensemble(modelScores, owns, all.size()), data, taskClasses);
+        return new Baseline(taskClasses, all, rows, new MergeReport.Row("ensemble", null, ens, ensParams, ensFlops, null), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Merges (the engine never resets BN itself here: the merged model is scored before and after the
+     * reset). {@code extra} is added to the report; {@code out} names the merged model's place.
+     */
+    public static Outcome run(List<Model> ms, List<String> names, MergeOptions opt, Baseline base, Splits data, NDManager mgr,
+                              String out, JsonObject extra, JsonObject provenance) {
+        MergeOptions engineOpt = new MergeOptions(opt.method(), opt.alpha(), opt.beta(), opt.stopAt(), opt.calib(), false, opt.seed(), opt.batchSize(), opt.align(), opt.width());
+        MergeEngine.Result r = MergeEngine.merge(ms, names, engineOpt, data, mgr);
+        Model merged = r.merged();
+        long e0 = System.nanoTime();
+        TaskMetrics before = null;
+        Map<String, Double> seconds = new LinkedHashMap<>(r.seconds());
+        if (opt.bnReset() && BnReset.hasBatchNorm(merged)) {
+            before = TaskMetrics.evaluate(Scorer.of(merged, base.classes()), data, base.taskClasses(), mgr, opt.batchSize());
+            long b0 = System.nanoTime();
+            BnReset.run(merged, data.trainData(), r.calibration(), opt.batchSize());
+            seconds.put("bn_reset", (System.nanoTime() - b0) / 1e9);
+            e0 += System.nanoTime() - b0;
+        }
+        TaskMetrics after = TaskMetrics.evaluate(Scorer.of(merged, base.classes()), data, base.taskClasses(), mgr, opt.batchSize());
+        seconds.put("eval", (System.nanoTime() - e0) / 1e9 + base.seconds());
+        double mergeSeconds = seconds.entrySet().stream().filter(e -> !e.getKey().equals("eval")).mapToDouble(Map.Entry::getValue).sum();
+        JsonObject x = new JsonObject();
+        x.addProperty("stop_at", opt.stopAt());
+        x.addProperty("alpha", opt.alpha());
+        x.addProperty("beta", opt.beta());
+        x.addProperty("calib", opt.calib());
+        x.addProperty("bn_reset", opt.bnReset());
+        x.addProperty("seed", opt.seed());
+        x.addProperty("merge_seconds", mergeSeconds);
+        x.addProperty("align", opt.alignsDepth() ? opt.alignStrategy() : null);
+        x.addProperty("width", opt.width().spec());
+        x.add("notes", MergeReport.GSON.toJsonTree(r.notes()));
+        x.add("alignments", merged.info().getAsJsonObject("merge").get("alignments"));
+        if (extra != null) extra.entrySet().forEach(e -> x.add(e.getKey(), e.getValue()));
+        JsonObject report = MergeReport.toJson(opt.method(), base.taskClasses(),
+                new MergeReport.Row(merged.name(), out, after, merged.graph().parameterCount(), merged.graph().flops(), mergeSeconds),
+                before, base.ensemble(), base.rows(), seconds, x, provenance);
+        if (provenance != null) merged.info().add("provenance", provenance);
+        JsonObject metrics = new JsonObject();
+        metrics.addProperty("joint", after.joint());
+        metrics.addProperty("task_avg", after.taskAvg());
+        merged.info().add("metrics", metrics);
+        return new Outcome(report, r, after);
+    }
+}
