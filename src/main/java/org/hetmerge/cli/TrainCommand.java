@@ -16,6 +16,7 @@ import org.hetmerge.model.zoo.ArchSpec;
 import org.hetmerge.train.ModelFactory;
 import org.hetmerge.train.Recipe;
 import org.hetmerge.train.Trainer;
+import org.hetmerge.train.TrainJob;
 import org.hetmerge.util.AtomicDir;
 import org.hetmerge.util.Progress;
 import org.hetmerge.util.Provenance;
@@ -132,23 +133,11 @@ public final class TrainCommand implements Callable<Integer> {
         double peak = lr != null ? lr : opt.equals("adamw") ? 2e-3 : 0.1;
         double wd = weightDecay != null ? weightDecay : opt.equals("adamw") ? 0.05 : 5e-4;
         Recipe recipe = new Recipe(epochs, batchSize, peak, momentum, wd, schedule, warmup, augment != null && augment, seed, limit, opt);
-        try (NDManager mgr = Torch.newManager(); Model fresh = ModelFactory.create(spec, info.inputShape(), task, seed, mgr)) {
-            Progress.info(String.format("training %s on %s classes %s (%s), %d parameters",
-                    spec.label(), dataset, task.classesLabel(), String.join(", ", task.classNames()), fresh.graph().parameterCount()));
-            if (vocabulary != null) ModelIO.setVocabulary(fresh.info(), vocabulary, maxLength);
-            Trainer.Result r = Trainer.train(fresh.graph(), fresh.params(), fresh.tasks().get(0), data, recipe);
-            Accuracy.Result acc = Accuracy.evaluate(fresh, data, task.classes(), 500);
-            JsonObject training = new Gsonish().recipe(recipe);
-            training.addProperty("testAccuracy", acc.accuracy());
-            training.addProperty("testSamples", acc.samples());
-            training.addProperty("trainAccuracyLastEpoch", r.trainAccuracy());
-            training.addProperty("finalLoss", r.finalLoss());
-            training.addProperty("seconds", r.seconds());
-            training.addProperty("imagesPerSecond", r.imagesPerSecond());
-            training.addProperty("dataset", dataset);
-            if (data.trainData() instanceof org.hetmerge.data.TextData t) training.addProperty("truncatedTrainingTexts", t.truncated());
-            fresh.info().add("training", training);
-            fresh.info().add("provenance", Provenance.now(CliArgs.command()));
+        try (NDManager mgr = Torch.newManager()) {
+            TrainJob.Result job = TrainJob.run(spec, task, recipe, data, vocabulary, CliArgs.command(), mgr);
+            Model fresh = job.model();
+            Trainer.Result r = job.training();
+            Accuracy.Result acc = job.accuracy();
             ModelIO.save(fresh, out, force);
             if (json) {
                 JsonObject o = new JsonObject();

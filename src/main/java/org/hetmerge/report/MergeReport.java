@@ -72,52 +72,82 @@ public final class MergeReport {
         return a;
     }
 
-    /** A Markdown table from one or more report.json objects (one row per model, ensemble and merge). */
-    public static String markdown(List<JsonObject> reports) {
-        StringBuilder b = new StringBuilder();
-        JsonObject first = reports.get(0);
-        List<String> taskHeads = new ArrayList<>();
-        for (JsonElement t : first.getAsJsonArray("tasks")) taskHeads.add("task " + label(t.getAsJsonObject().getAsJsonArray("classes")));
-        b.append("| model | joint | ").append(String.join(" | ", taskHeads)).append(" | task avg | params | FLOPs | merge s |\n");
-        b.append("|---|---:|").append("---:|".repeat(taskHeads.size())).append("---:|---:|---:|---:|\n");
+    /** The table's header cells for these reports (one column per task). */
+    public static List<String> header(List<JsonObject> reports) {
+        List<String> h = new ArrayList<>(List.of("model", "joint"));
+        for (JsonElement t : reports.get(0).getAsJsonArray("tasks")) h.add("task " + label(t.getAsJsonObject().getAsJsonArray("classes")));
+        h.addAll(List.of("task avg", "params", "FLOPs", "merge s"));
+        return h;
+    }
+
+    /**
+     * One row per original model, ensemble and merge (and merge before the BN reset): the label, then
+     * the accuracies in %, params, FLOPs, merge seconds. Merged rows have {@code merged} true.
+     */
+    public record TableRow(String label, boolean merged, List<String> cells, double joint, double taskAvg) {}
+
+    public static List<TableRow> rows(List<JsonObject> reports) {
+        List<TableRow> out = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
         long ensembles = reports.stream().map(r -> r.getAsJsonArray("models").toString()).distinct().count();
         for (JsonObject r : reports) {
             for (JsonElement e : r.getAsJsonArray("models")) {
                 JsonObject m = e.getAsJsonObject();
-                if (seen.add("model:" + m.get("path").getAsString())) row(b, m.get("name").getAsString(), m, m.get("params").getAsLong(), m.get("flops").getAsLong(), null);
+                if (seen.add("model:" + m.get("path").getAsString())) out.add(row(m.get("name").getAsString(), false, m, m.get("params").getAsLong(), m.get("flops").getAsLong(), null));
             }
             JsonObject ens = r.getAsJsonObject("ensemble");
-            String ensKey = "ensemble:" + r.getAsJsonArray("models");
-            if (seen.add(ensKey)) {
+            if (seen.add("ensemble:" + r.getAsJsonArray("models"))) {
                 List<String> members = new ArrayList<>();
                 for (JsonElement e : r.getAsJsonArray("models")) members.add(e.getAsJsonObject().get("name").getAsString());
                 String label = ensembles > 1 ? "ensemble (" + String.join(" + ", members) + ")" : "ensemble";
-                row(b, label, ens, ens.get("params").getAsLong(), ens.get("flops").getAsLong(), null);
+                out.add(row(label, false, ens, ens.get("params").getAsLong(), ens.get("flops").getAsLong(), null));
             }
         }
         for (JsonObject r : reports) {
             double secs = 0;
             for (Map.Entry<String, JsonElement> e : r.getAsJsonObject("seconds").entrySet()) if (!e.getKey().equals("eval")) secs += e.getValue().getAsDouble();
-            String label = r.get("method").getAsString();
-            List<String> qual = new ArrayList<>();
-            if (r.has("align") && !r.get("align").isJsonNull()) qual.add(r.get("align").getAsString());
-            if (r.has("width") && !r.get("width").isJsonNull() && !r.get("width").getAsString().equals("max")) qual.add("width " + r.get("width").getAsString());
-            if (r.has("stop_at") && !r.get("stop_at").isJsonNull()) qual.add("stop at " + r.get("stop_at").getAsString());
-            if (!qual.isEmpty()) label += " (" + String.join(", ", qual) + ")";
-            row(b, "**" + label + "**", r, r.get("params").getAsLong(), r.get("flops").getAsLong(), secs);
+            String label = methodLabel(r);
+            out.add(row(label, true, r, r.get("params").getAsLong(), r.get("flops").getAsLong(), secs));
             if (r.has("without_bn_reset")) {
-                row(b, label + ", no BN reset", r.getAsJsonObject("without_bn_reset"), r.get("params").getAsLong(), r.get("flops").getAsLong(), null);
+                out.add(row(label + ", no BN reset", false, r.getAsJsonObject("without_bn_reset"), r.get("params").getAsLong(), r.get("flops").getAsLong(), null));
             }
+        }
+        return out;
+    }
+
+    /** "zip", "hetero (lma)", "zip (stop at stage2)", with the run's label when reports come from several runs. */
+    public static String methodLabel(JsonObject r) {
+        String label = r.get("method").getAsString();
+        List<String> qual = new ArrayList<>();
+        if (r.has("align") && !r.get("align").isJsonNull()) qual.add(r.get("align").getAsString());
+        if (r.has("width") && !r.get("width").isJsonNull() && !r.get("width").getAsString().equals("max")) qual.add("width " + r.get("width").getAsString());
+        if (r.has("stop_at") && !r.get("stop_at").isJsonNull()) qual.add("stop at " + r.get("stop_at").getAsString());
+        if (!qual.isEmpty()) label += " (" + String.join(", ", qual) + ")";
+        if (r.has("run")) label = r.get("run").getAsString() + ": " + label;
+        return label;
+    }
+
+    /** A Markdown table from one or more report.json objects (one row per model, ensemble and merge). */
+    public static String markdown(List<JsonObject> reports) {
+        StringBuilder b = new StringBuilder();
+        List<String> h = header(reports);
+        b.append("| ").append(String.join(" | ", h)).append(" |\n");
+        b.append("|---|").append("---:|".repeat(h.size() - 1)).append("\n");
+        for (TableRow r : rows(reports)) {
+            b.append("| ").append(r.merged() ? "**" + r.label() + "**" : r.label()).append(" | ").append(String.join(" | ", r.cells())).append(" |\n");
         }
         return b.toString();
     }
 
-    static void row(StringBuilder b, String label, JsonObject m, long params, long flops, Double secs) {
-        b.append("| ").append(label).append(" | ").append(pct(m.get("joint").getAsDouble())).append(" | ");
-        for (JsonElement t : m.getAsJsonArray("tasks")) b.append(pct(t.getAsJsonObject().get("accuracy").getAsDouble())).append(" | ");
-        b.append(pct(m.get("task_avg").getAsDouble())).append(" | ").append(String.format(Locale.ROOT, "%,d", params)).append(" | ")
-                .append(String.format(Locale.ROOT, "%.1fM", flops / 1e6)).append(" | ").append(secs == null ? "" : String.format(Locale.ROOT, "%.1f", secs)).append(" |\n");
+    static TableRow row(String label, boolean merged, JsonObject m, long params, long flops, Double secs) {
+        List<String> c = new ArrayList<>();
+        c.add(pct(m.get("joint").getAsDouble()));
+        for (JsonElement t : m.getAsJsonArray("tasks")) c.add(pct(t.getAsJsonObject().get("accuracy").getAsDouble()));
+        c.add(pct(m.get("task_avg").getAsDouble()));
+        c.add(String.format(Locale.ROOT, "%,d", params));
+        c.add(String.format(Locale.ROOT, "%.1fM", flops / 1e6));
+        c.add(secs == null ? "" : String.format(Locale.ROOT, "%.1f", secs));
+        return new TableRow(label, merged, c, m.get("joint").getAsDouble(), m.get("task_avg").getAsDouble());
     }
 
     static String pct(double v) {

@@ -90,7 +90,7 @@ public final class MergeRun {
         x.addProperty("bn_reset", opt.bnReset());
         x.addProperty("seed", opt.seed());
         x.addProperty("merge_seconds", mergeSeconds);
-        x.addProperty("align", opt.alignsDepth() ? opt.alignStrategy() : null);
+        x.addProperty("align", opt.alignsDepth() && !r.alignments().isEmpty() ? opt.alignStrategy() : null);
         x.addProperty("width", opt.width().spec());
         x.add("notes", MergeReport.GSON.toJsonTree(r.notes()));
         x.add("alignments", merged.info().getAsJsonObject("merge").get("alignments"));

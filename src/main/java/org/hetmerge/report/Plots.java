@@ -38,6 +38,72 @@ public final class Plots {
         BitmapEncoder.saveBitmap(c, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
+    /** Joint and task-average accuracy per row of a pair's table (grouped bars, in %). */
+    public static void accuracyBars(String title, List<String> rows, double[] joint, double[] taskAvg, Path png) throws IOException {
+        org.knowm.xchart.CategoryChart c = new org.knowm.xchart.CategoryChartBuilder().width(800).height(520).title(title)
+                .xAxisTitle("model / method").yAxisTitle("accuracy (%)").build();
+        style(c.getStyler());
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        c.getStyler().setYAxisMin(0.0);
+        c.getStyler().setYAxisMax(100.0);
+        c.getStyler().setXAxisLabelRotation(20);
+        c.getStyler().setLabelsVisible(false);
+        c.getStyler().setSeriesColors(new Color[] {PALETTE[0], PALETTE[2]});
+        c.addSeries("joint", rows, toList(joint, 100));
+        c.addSeries("task avg", rows, toList(taskAvg, 100));
+        BitmapEncoder.saveBitmap(c, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** Histogram of the correlations of matched cross-model feature pairs, one series per method. */
+    public static void correlationHistogram(String title, java.util.Map<String, double[]> byMethod, Path png) throws IOException {
+        int bins = 20;
+        List<String> labels = new java.util.ArrayList<>();
+        for (int b = 0; b < bins; b++) labels.add(String.format(java.util.Locale.ROOT, "%.2f", -1 + (b + 0.5) * 2.0 / bins));
+        org.knowm.xchart.CategoryChart c = new org.knowm.xchart.CategoryChartBuilder().width(800).height(500).title(title)
+                .xAxisTitle("correlation of a matched pair (bin centre)").yAxisTitle("share of matched pairs (%)").build();
+        style(c.getStyler());
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        c.getStyler().setOverlapped(true);
+        c.getStyler().setXAxisLabelRotation(45);
+        c.getStyler().setSeriesColors(new Color[] {new Color(31, 119, 180, 150), new Color(214, 39, 40, 150), new Color(44, 160, 44, 150)});
+        for (var e : byMethod.entrySet()) {
+            double[] h = new double[bins];
+            for (double v : e.getValue()) h[Math.min(bins - 1, Math.max(0, (int) Math.floor((v + 1) / 2 * bins)))]++;
+            double n = Math.max(1, e.getValue().length);
+            double mean = java.util.Arrays.stream(e.getValue()).average().orElse(0);
+            List<Double> ys = new java.util.ArrayList<>();
+            for (double x : h) ys.add(100 * x / n);
+            c.addSeries(String.format(java.util.Locale.ROOT, "%s (%d pairs, mean %.2f)", e.getKey(), e.getValue().length, mean), labels, ys);
+        }
+        BitmapEncoder.saveBitmap(c, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** Accuracy against the partial-zipping stop point (shared trunk up to x, branches after), with the ensemble for reference. */
+    public static void partialZip(String title, List<String> stops, double[] joint, double[] taskAvg, double ensembleJoint, Path png) throws IOException {
+        org.knowm.xchart.CategoryChart c = new org.knowm.xchart.CategoryChartBuilder().width(800).height(520).title(title)
+                .xAxisTitle("shared trunk ends after (stop point)").yAxisTitle("accuracy (%)").build();
+        style(c.getStyler());
+        c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle.Line);
+        c.getStyler().setOverlapped(true);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        c.getStyler().setSeriesColors(new Color[] {PALETTE[0], PALETTE[2], Color.GRAY});
+        c.addSeries("joint", stops, toList(joint, 100)).setLineStyle(new BasicStroke(2.5f));
+        c.addSeries("task avg", stops, toList(taskAvg, 100)).setLineStyle(new BasicStroke(2.5f));
+        double[] e = new double[stops.size()];
+        java.util.Arrays.fill(e, ensembleJoint);
+        c.addSeries("ensemble joint", stops, toList(e, 100)).setMarker(SeriesMarkers.NONE)
+                .setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 6f}, 0f));
+        BitmapEncoder.saveBitmap(c, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    static List<Double> toList(double[] v, double k) {
+        List<Double> l = new java.util.ArrayList<>();
+        for (double x : v) l.add(x * k);
+        return l;
+    }
+
     static void style(org.knowm.xchart.style.AxesChartStyler s) {
         s.setChartBackgroundColor(Color.WHITE);
         s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
