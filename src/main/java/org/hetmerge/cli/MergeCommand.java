@@ -101,6 +101,7 @@ public final class MergeCommand implements Callable<Integer> {
             MergeRun.Baseline base = MergeRun.baseline(ms, names, data, mgr, 500);
             MergeOptions full = new MergeOptions(method, alpha, beta, stopAt, calib, !noBnReset, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width));
             MergeRun.Outcome o = MergeRun.run(ms, names, full, base, data, mgr, out.toString(), null, prov);
+            o.report().getAsJsonObject("seconds").addProperty("eval", o.report().getAsJsonObject("seconds").get("eval").getAsDouble() + base.seconds());
             MergeEngine.Result r = o.result();
             Model merged = r.merged();
             JsonObject report = o.report();

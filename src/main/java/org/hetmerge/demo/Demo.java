@@ -68,18 +68,18 @@ public final class Demo {
 
     public record Plan(String name, List<ModelRecipe> models, List<Pair> pairs, int calib) {}
 
-    static final String TEXT_A = "noun.animal,noun.plant,noun.food,noun.body,noun.substance";
-    static final String TEXT_B = "noun.artifact,noun.person,noun.location,noun.communication,noun.act";
+    public static final String TEXT_A = "noun.animal,noun.plant,noun.food,noun.body,noun.substance";
+    public static final String TEXT_B = "noun.artifact,noun.person,noun.location,noun.communication,noun.act";
 
-    static Recipe sgd(int epochs, long seed, int limit) {
+    public static Recipe sgd(int epochs, long seed, int limit) {
         return new Recipe(epochs, 128, 0.1, 0.9, 5e-4, "cosine", 0.1, false, seed, limit, "sgd");
     }
 
-    static Recipe adamw(int epochs, long seed, int limit) {
+    public static Recipe adamw(int epochs, long seed, int limit) {
         return new Recipe(epochs, 128, 2e-3, 0.9, 0.05, "cosine", 0.1, false, seed, limit, "adamw");
     }
 
-    static ArchSpec text(int depth, int width, int heads) {
+    public static ArchSpec text(int depth, int width, int heads) {
         // vocabulary size is filled in once the data is loaded (it is part of the architecture)
         return new ArchSpec("text", depth, width, List.of(), "embedding", 64, 16f, new ArchSpec.Transformer(heads, 0, 2, WordNet.DEFAULT_LENGTH, 0, "mean"));
     }
@@ -128,7 +128,7 @@ public final class Demo {
         return new Plan("quick", ms, pairs, calib);
     }
 
-    static List<Integer> classes(String names) {
+    public static List<Integer> classes(String names) {
         return Task.parseClasses(names, WordNet.info(WordNet.DEFAULT_LENGTH));
     }
 
