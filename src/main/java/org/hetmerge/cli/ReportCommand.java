@@ -1,5 +1,9 @@
 package org.hetmerge.cli;
 
+import org.hetmerge.report.Reports;
+
+import com.google.gson.JsonElement;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -20,48 +24,74 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "One table from the report.json of one or several merges, so that runs can be compared side by side.",
+        description = "Rebuild report.md, report.json and report.html from one or several report.json files (merges or demo runs): one table per pair, runs side by side.",
         footer = {"", "Examples:", "  hetmerge report runs/ab-avg runs/ab-permute runs/ab-zip", "  hetmerge report runs/ab-* --out runs/compare"})
 public final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", arity = "1..*", description = "Merge output directories (or report.json files).")
     List<Path> dirs;
 
-    @Option(names = {"-o", "--out"}, description = "Write report.md and report.json (the list of reports) here.")
+    @Option(names = {"-o", "--out"}, description = "Write report.md, report.json and report.html (plots embedded) here.")
     Path out;
 
     @Option(names = "--force") boolean force;
 
     @Mixin CommonOptions common;
 
-    public Integer call() {
+    @Option(names = "--json", description = "Print the combined report.json to standard output.") boolean json;
+
+    public Integer call() throws Exception {
         Main.applyCommon(common);
-        List<JsonObject> reports = new ArrayList<>();
+        List<JsonElement> inputs = new ArrayList<>();
+        List<Path> inputDirs = new ArrayList<>();
         for (Path d : dirs) {
             Path f = Files.isDirectory(d) ? d.resolve("report.json") : d;
             try {
-                JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
-                if (!o.has("method") || !o.has("models")) throw new UserException(f + " is not a hetmerge merge report (no 'method' or 'models')");
-                reports.add(o);
+                inputs.add(JsonParser.parseString(Files.readString(f)));
+                inputDirs.add(f.toAbsolutePath().getParent());
             } catch (IOException e) {
                 throw new UserException("cannot read " + f + ": " + (Files.exists(f) ? e.getMessage() : "no such file"));
             } catch (JsonParseException | IllegalStateException e) {
                 throw new UserException(f + ": not valid JSON (" + e.getMessage() + ")");
             }
         }
-        int tasks = reports.get(0).getAsJsonArray("tasks").size();
-        for (int i = 1; i < reports.size(); i++) {
-            if (reports.get(i).getAsJsonArray("tasks").size() != tasks) throw new UserException(dirs.get(i) + " has a different number of tasks than " + dirs.get(0));
+        List<Reports.Section> sections = Reports.sections(inputs, inputDirs);
+        JsonObject single = inputs.size() == 1 && inputs.get(0).isJsonObject() && inputs.get(0).getAsJsonObject().has("pairs") ? inputs.get(0).getAsJsonObject() : null;
+        String md = Reports.markdown(sections, single);
+        JsonObject combined = new JsonObject();
+        combined.addProperty("kind", Reports.DEMO_KIND);
+        JsonArray pairs = new JsonArray();
+        List<String> plotFiles = new ArrayList<>();
+        for (Reports.Section s : sections) {
+            JsonObject p = new JsonObject();
+            p.addProperty("name", s.name());
+            p.addProperty("title", s.title());
+            JsonArray ms = new JsonArray();
+            s.merges().forEach(ms::add);
+            p.add("merges", ms);
+            JsonArray pl = new JsonArray();
+            s.plots().forEach(pl::add);
+            p.add("plots", pl);
+            pairs.add(p);
         }
-        String md = MergeReport.markdown(reports);
+        combined.add("pairs", pairs);
+        combined.add("sources", MergeReport.GSON.toJsonTree(dirs.stream().map(Path::toString).toList()));
         if (out != null) {
-            JsonArray all = new JsonArray();
-            reports.forEach(all::add);
+            String html = Reports.html(sections, single);
             AtomicDir.write(out, force, tmp -> {
-                Files.writeString(tmp.resolve("report.md"), "# hetmerge reports\n\n" + md, StandardCharsets.UTF_8);
-                Files.writeString(tmp.resolve("report.json"), MergeReport.GSON.toJson(all) + "\n", StandardCharsets.UTF_8);
+                Files.writeString(tmp.resolve("report.md"), md, StandardCharsets.UTF_8);
+                Files.writeString(tmp.resolve("report.json"), MergeReport.GSON.toJson(combined) + "\n", StandardCharsets.UTF_8);
+                Files.writeString(tmp.resolve("report.html"), html, StandardCharsets.UTF_8);
+                // Plots travel with the report (html embeds them; md links them).
+                for (Reports.Section s : sections) {
+                    for (String p : s.plots()) {
+                        Path src = s.dir().resolve(p);
+                        if (Files.isRegularFile(src) && !Files.exists(tmp.resolve(p))) Files.copy(src, tmp.resolve(p));
+                    }
+                }
             });
         }
-        System.out.print(md);
+        if (json) System.out.println(MergeReport.GSON.toJson(combined));
+        else System.out.print(md);
         return 0;
     }
 }
