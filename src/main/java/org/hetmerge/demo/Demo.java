@@ -84,22 +84,22 @@ public final class Demo {
         return new ArchSpec("text", depth, width, List.of(), "embedding", 64, 16f, new ArchSpec.Transformer(heads, 0, 2, WordNet.DEFAULT_LENGTH, 0, "mean"));
     }
 
-    /** The default demo: small ResNets and text encoders, a few minutes on 2 cores. */
+    /** The default demo: small ResNets and text encoders, about ten minutes cold on 2 cores, two warm. */
     public static Plan full() {
-        int calib = 2000;
+        int calib = 1000;
         List<ModelRecipe> ms = List.of(
-                new ModelRecipe("resnet14-a", ArchSpec.of("resnet", 14, 1), FashionMnist.NAME, List.of(0, 1, 2, 3, 4), sgd(2, 1, 0)),
-                new ModelRecipe("resnet14-b", ArchSpec.of("resnet", 14, 1), FashionMnist.NAME, List.of(5, 6, 7, 8, 9), sgd(2, 2, 0)),
-                new ModelRecipe("resnet20-b", ArchSpec.of("resnet", 20, 1), FashionMnist.NAME, List.of(5, 6, 7, 8, 9), sgd(2, 3, 0)),
-                new ModelRecipe("resnet14x0.5-a", ArchSpec.of("resnet", 14, 0.5), FashionMnist.NAME, List.of(0, 1, 2, 3, 4), sgd(2, 4, 0)),
+                new ModelRecipe("resnet14x0.5-a", ArchSpec.of("resnet", 14, 0.5), FashionMnist.NAME, List.of(0, 1, 2, 3, 4), sgd(2, 1, 0)),
+                new ModelRecipe("resnet14x0.5-b", ArchSpec.of("resnet", 14, 0.5), FashionMnist.NAME, List.of(5, 6, 7, 8, 9), sgd(2, 2, 0)),
+                new ModelRecipe("resnet20x0.5-b", ArchSpec.of("resnet", 20, 0.5), FashionMnist.NAME, List.of(5, 6, 7, 8, 9), sgd(2, 3, 0)),
+                new ModelRecipe("resnet14x1-b", ArchSpec.of("resnet", 14, 1), FashionMnist.NAME, List.of(5, 6, 7, 8, 9), sgd(2, 4, 0)),
                 new ModelRecipe("text-a", text(4, 64, 4), WordNet.NAME, classes(TEXT_A), adamw(2, 1, 0)),
                 new ModelRecipe("text-b", text(4, 64, 4), WordNet.NAME, classes(TEXT_B), adamw(2, 2, 0)));
         List<Pair> pairs = List.of(
-                new Pair("homogeneous", "Homogeneous: resnet-14 (0-4) + resnet-14 (5-9)", "resnet14-a", "resnet14-b",
-                        merges(calib, null, "avg", "permute", "zip"), List.of("stage1", "stage2", "stage3"), true, false),
-                new Pair("depth", "Depth: resnet-14 (0-4) + resnet-20 (5-9)", "resnet14-a", "resnet20-b",
+                new Pair("homogeneous", "Homogeneous: resnet-14×0.5 (0-4) + resnet-14×0.5 (5-9)", "resnet14x0.5-a", "resnet14x0.5-b",
+                        merges(calib, null, "avg", "permute", "zip"), List.of("stage1", "stage2"), true, false),
+                new Pair("depth", "Depth: resnet-14×0.5 (0-4) + resnet-20×0.5 (5-9)", "resnet14x0.5-a", "resnet20x0.5-b",
                         merges(calib, "sma", "permute", "hetero", "hetero:lma", "hetero:uniform"), List.of(), false, true),
-                new Pair("width", "Width: resnet-14×0.5 (0-4) + resnet-14×1 (5-9)", "resnet14x0.5-a", "resnet14-b",
+                new Pair("width", "Width: resnet-14×0.5 (0-4) + resnet-14×1 (5-9)", "resnet14x0.5-a", "resnet14x1-b",
                         merges(calib, null, "permute", "hetero"), List.of(), false, false),
                 new Pair("text", "Text: encoder 4×64 (animal, plant, food, body, substance) + encoder 4×64 (artifact, person, location, communication, act)",
                         "text-a", "text-b", merges(calib, null, "avg", "permute", "zip"), List.of(), true, false));
@@ -193,7 +193,7 @@ public final class Demo {
                 JsonArray merges = new JsonArray();
                 Map<String, double[]> matched = new LinkedHashMap<>();
                 for (Merge m : p.merges()) {
-                    MergeRun.Outcome o = MergeRun.run(pair, names, m.options(), base, data, mgr, null, null, prov);
+                    MergeRun.Outcome o = MergeRun.run(pair, names, m.options(), base, data, mgr, null, null, prov, false);
                     merges.add(o.report());
                     if (p.correlations() && (m.label().equals("permute") || m.label().equals("zip"))) matched.put(m.label(), matchedCorrelations(o.result()));
                     if (p.cka() && m.label().equals("hetero") && plots.stream().noneMatch(x -> x.file().startsWith("cka-" + p.name()))) plots.addAll(ckaPlots(p, o.result()));
@@ -203,7 +203,7 @@ public final class Demo {
                 List<double[]> stopAcc = new ArrayList<>();
                 for (String s : p.stops()) {
                     MergeOptions zo = new MergeOptions("zip", 0.5, 1.0, s, plan.calib(), true, 1, 250, null, new WidthPolicy("max"));
-                    MergeRun.Outcome o = MergeRun.run(pair, names, zo, base, data, mgr, null, null, prov);
+                    MergeRun.Outcome o = MergeRun.run(pair, names, zo, base, data, mgr, null, null, prov, false);
                     merges.add(o.report());
                     stopLabels.add(s);
                     stopAcc.add(new double[] {o.after().joint(), o.after().taskAvg()});

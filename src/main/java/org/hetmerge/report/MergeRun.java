@@ -66,6 +66,12 @@ public final class MergeRun {
      */
     public static Outcome run(List<Model> ms, List<String> names, MergeOptions opt, Baseline base, Splits data, NDManager mgr,
                               String out, JsonObject extra, JsonObject provenance) {
+        return run(ms, names, opt, base, data, mgr, out, extra, provenance, true);
+    }
+
+    /** {@code beforeReset}: also score the merged model before the BN reset (one more pass over the test set). */
+    public static Outcome run(List<Model> ms, List<String> names, MergeOptions opt, Baseline base, Splits data, NDManager mgr,
+                              String out, JsonObject extra, JsonObject provenance, boolean beforeReset) {
         MergeOptions engineOpt = new MergeOptions(opt.method(), opt.alpha(), opt.beta(), opt.stopAt(), opt.calib(), false, opt.seed(), opt.batchSize(), opt.align(), opt.width());
         MergeEngine.Result r = MergeEngine.merge(ms, names, engineOpt, data, mgr);
         Model merged = r.merged();
@@ -73,7 +79,7 @@ public final class MergeRun {
         TaskMetrics before = null;
         Map<String, Double> seconds = new LinkedHashMap<>(r.seconds());
         if (opt.bnReset() && BnReset.hasBatchNorm(merged)) {
-            before = TaskMetrics.evaluate(Scorer.of(merged, base.classes()), data, base.taskClasses(), mgr, opt.batchSize());
+            if (beforeReset) before = TaskMetrics.evaluate(Scorer.of(merged, base.classes()), data, base.taskClasses(), mgr, opt.batchSize());
             long b0 = System.nanoTime();
             BnReset.run(merged, data.trainData(), r.calibration(), opt.batchSize());
             seconds.put("bn_reset", (System.nanoTime() - b0) / 1e9);
