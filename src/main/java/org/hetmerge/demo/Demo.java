@@ -101,7 +101,7 @@ public final class Demo {
                 new Pair("homogeneous", "Homogeneous: resnet-14×0.5 (0-4) + resnet-14×0.5 (5-9)", "resnet14x0.5-a", "resnet14x0.5-b",
                         merges(calib, null, "avg", "permute", "zip"), List.of("stage1", "stage2"), true, false),
                 new Pair("depth", "Depth: resnet-14 (0-4) + resnet-20 (5-9)", "resnet14x1-a", "resnet20x1-b",
-                        merges(calib, "sma", "permute", "hetero", "hetero:lma", "hetero:uniform"), List.of(), false, true),
+                        merges(calib, "sma", "permute", "hetero", "hetero:lma"), List.of(), false, true),
                 new Pair("width", "Width: resnet-14×0.5 (0-4) + resnet-14×1 (5-9)", "resnet14x0.5-a", "resnet14x1-b",
                         merges(calib, null, "permute", "hetero"), List.of(), false, false),
                 new Pair("text", "Text: encoder 4×64 (animal, plant, food, body, substance) + encoder 4×64 (artifact, person, location, communication, act)",
