@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the merge tables in the issue notes (Fashion-MNIST 0-4 / 5-9).
 # Trains what is missing under runs/ (about 10-25 min per ResNet-20x2-size model on 2 cores),
-# then merges. Usage: experiments/vision.sh [homogeneous|depth|depth1|depth56|width|vgg|all]
+# then merges. Usage: experiments/vision.sh [homogeneous|depth|depth1|depth56|width|depthwidth|vgg|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 H=./hetmerge
@@ -47,6 +47,10 @@ if [[ $what == width || $what == all ]]; then
   outs=()
   for m in permute zip hetero; do outs+=("$(merge runs/exp/w-$m runs/r20a-noaug runs/r20x2-b --method $m)"); done
   $H report "${outs[@]}" --out runs/exp/width --force
+fi
+if [[ $what == depthwidth || $what == all ]]; then
+  # depth and width at once: resnet-20x1 vs resnet-32x2
+  train runs/r20a-noaug --arch resnet --depth 20 --width 1 --classes 0-4 --seed 1
   train runs/r32x2-b --arch resnet --depth 32 --width 2 --classes 5-9 --seed 3
   outs=("$(merge runs/exp/dw-permute runs/r20a-noaug runs/r32x2-b --method permute --align sma)")
   for a in sma lma uniform; do outs+=("$(merge runs/exp/dw-hetero-$a runs/r20a-noaug runs/r32x2-b --method hetero --align $a)"); done
