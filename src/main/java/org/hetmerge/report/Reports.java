@@ -33,7 +33,9 @@ public final class Reports {
      */
     public static List<Section> sections(List<JsonElement> inputs, List<Path> dirs) {
         Map<String, Section> byName = new LinkedHashMap<>();
-        boolean several = inputs.size() > 1;
+        // Rows get a run label only when several demo runs are compared (merge reports name their method).
+        long demos = inputs.stream().filter(e -> e.isJsonObject() && e.getAsJsonObject().has("pairs")).count();
+        boolean several = demos > 1;
         for (int i = 0; i < inputs.size(); i++) {
             JsonElement in = inputs.get(i);
             String run = "run " + (i + 1);
