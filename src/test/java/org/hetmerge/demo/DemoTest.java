@@ -26,6 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The whole demo pipeline with tiny models (seconds): files, rows, plots, cache reuse and repair. */
 public class DemoTest {
+    static {
+        org.hetmerge.util.Progress.setDefault(org.hetmerge.util.Progress.Style.QUIET); // keep CI logs short
+    }
 
     static Demo.Plan tiny() {
         int calib = 100;
@@ -120,12 +123,13 @@ public class DemoTest {
     @Test
     void unwritableCacheOrOutputGivesAClearError(@TempDir Path tmp) throws Exception {
         assumeTrue(datasets(), "Fashion-MNIST or WordNet not installed");
-        Path ro = tmp.resolve("ro");
-        Files.createDirectories(ro);
-        assumeTrue(ro.toFile().setWritable(false) && !Files.isWritable(ro), "running as a user who can write anywhere");
-        assertThatThrownBy(() -> Demo.run(tiny(), tmp.resolve("out"), new ModelCache(ro.resolve("cache")), null, "test"))
-                .isInstanceOf(UserException.class).hasMessageContaining("cache");
-        ro.toFile().setWritable(true);
+        // A cache (or output) path below a regular file cannot be created, whoever runs the test.
+        Path file = tmp.resolve("a-file");
+        Files.writeString(file, "x");
+        assertThatThrownBy(() -> Demo.run(tiny(), tmp.resolve("out"), new ModelCache(file.resolve("cache")), null, "test"))
+                .isInstanceOf(UserException.class).hasMessageContaining("cache").hasMessageContaining("--cache");
+        assertThatThrownBy(() -> org.hetmerge.util.AtomicDir.write(file.resolve("out"), false, t -> { }))
+                .isInstanceOf(UserException.class).hasMessageContaining(file.toString());
     }
 
     @Test
