@@ -60,6 +60,9 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--stop-at", paramLabel = "NAME", description = "Partial zipping: share the trunk up to this stage or unit (as 'hetmerge info' lists), then one branch per model.")
     String stopAt;
 
+    @Option(names = "--stream-tap", defaultValue = "all", description = "Token encoders: observe the residual stream at all its adds (default) or at its last node (the final norm).")
+    String streamTap;
+
     @Option(names = "--calib", defaultValue = "1000", description = "Calibration samples, balanced over tasks, from the held-out split (default ${DEFAULT-VALUE}).")
     int calib;
 
@@ -86,7 +89,7 @@ public final class MergeCommand implements Callable<Integer> {
     public Integer call() {
         Main.applyCommon(common);
         AtomicDir.requireWritable(out, force);
-        MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width));
+        MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width), streamTap);
         opt.matcher(); // validates method, alpha, beta before any work
         try (NDManager mgr = Torch.newManager()) {
             List<Model> ms = new ArrayList<>();
@@ -99,7 +102,7 @@ public final class MergeCommand implements Callable<Integer> {
             Progress.info("merging " + String.join(" + ", names) + " with " + method + (stopAt != null ? " (stop at " + stopAt + ")" : ""));
             JsonObject prov = Provenance.now(CliArgs.command());
             MergeRun.Baseline base = MergeRun.baseline(ms, names, data, mgr, 500);
-            MergeOptions full = new MergeOptions(method, alpha, beta, stopAt, calib, !noBnReset, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width));
+            MergeOptions full = new MergeOptions(method, alpha, beta, stopAt, calib, !noBnReset, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width), streamTap);
             MergeRun.Outcome o = MergeRun.run(ms, names, full, base, data, mgr, out.toString(), null, prov);
             o.report().getAsJsonObject("seconds").addProperty("eval", o.report().getAsJsonObject("seconds").get("eval").getAsDouble() + base.seconds());
             MergeEngine.Result r = o.result();

@@ -107,7 +107,7 @@ public final class MergeEngine {
                 Space si = spaces.get(i).get(s.name());
                 widths[i] = si.width();
                 boolean absent = insideIdentity(work.get(i), si, identity.get(i));
-                t.add(absent ? null : si.tap());
+                t.add(absent ? null : tapFor(work.get(i).graph(), si, opt.streamTap()));
                 if (!absent) present.add(i);
             }
             int[] pw = present.stream().mapToInt(i -> widths[i]).toArray();
@@ -218,6 +218,13 @@ public final class MergeEngine {
         }
         if (layers > 0) notes.add("attention: heads matched as units in " + layers + " layers (one head pairing per layer for its Q/K and V/O spaces), then dims within paired heads; merged heads = the largest head count (--width does not apply to heads)");
         return out;
+    }
+
+    /** The space's tap; with streamTap "last", a stream observed at several adds uses its last non-pooling node instead. */
+    static String tapFor(Graph g, Space s, String streamTap) {
+        if (!streamTap.equals("last") || s.headDim() > 0 || s.tapNodes().size() < 2) return s.tap();
+        for (int k = s.nodes().size() - 1; k >= 0; k--) if (!g.node(s.nodes().get(k)).op().isPooling()) return s.nodes().get(k);
+        return s.tap();
     }
 
     static boolean sameDepth(Model a, Model b) {

@@ -9,13 +9,22 @@ import org.hetmerge.util.UserException;
  * @param stopAt stage or unit after which the models keep their own branches (null: merge all)
  * @param calib number of calibration samples
  * @param bnReset recompute BatchNorm statistics after rewriting
+ * @param streamTap residual stream of a token encoder (one space through all layers): observed at
+ *     "all" its residual adds (rows stacked, default) or at its "last" node (the final norm)
  */
 public record MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
-                           String align, WidthPolicy width) {
+                           String align, WidthPolicy width, String streamTap) {
     public static final java.util.List<String> METHODS = java.util.List.of("avg", "permute", "zip", "hetero");
+
+    public MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
+                        String align, WidthPolicy width) {
+        this(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width, "all");
+    }
 
     public MergeOptions {
         if (width == null) width = new WidthPolicy("max");
+        if (streamTap == null) streamTap = "all";
+        if (!streamTap.equals("all") && !streamTap.equals("last")) throw new UserException("--stream-tap must be all or last, got '" + streamTap + "'");
         if (align != null && !org.hetmerge.align.Segmentation.STRATEGIES.contains(align)) {
             throw new UserException("unknown --align '" + align + "' (known: " + String.join(", ", org.hetmerge.align.Segmentation.STRATEGIES) + ")");
         }
@@ -40,11 +49,11 @@ public record MergeOptions(String method, double alpha, double beta, String stop
     }
 
     public MergeOptions withAlign(String a) {
-        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, a, width);
+        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, a, width, streamTap);
     }
 
     public MergeOptions withWidth(String w) {
-        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, new WidthPolicy(w));
+        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, new WidthPolicy(w), streamTap);
     }
 
     public Matcher matcher() {
@@ -57,14 +66,14 @@ public record MergeOptions(String method, double alpha, double beta, String stop
     }
 
     public MergeOptions withMethod(String m) {
-        return new MergeOptions(m, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width);
+        return new MergeOptions(m, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap);
     }
 
     public MergeOptions withStopAt(String s) {
-        return new MergeOptions(method, alpha, beta, s, calib, bnReset, seed, batchSize, align, width);
+        return new MergeOptions(method, alpha, beta, s, calib, bnReset, seed, batchSize, align, width, streamTap);
     }
 
     public MergeOptions withBeta(double b) {
-        return new MergeOptions(method, alpha, b, stopAt, calib, bnReset, seed, batchSize, align, width);
+        return new MergeOptions(method, alpha, b, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap);
     }
 }

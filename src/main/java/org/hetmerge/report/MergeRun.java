@@ -72,7 +72,7 @@ public final class MergeRun {
     /** {@code beforeReset}: also score the merged model before the BN reset (one more pass over the test set). */
     public static Outcome run(List<Model> ms, List<String> names, MergeOptions opt, Baseline base, Splits data, NDManager mgr,
                               String out, JsonObject extra, JsonObject provenance, boolean beforeReset) {
-        MergeOptions engineOpt = new MergeOptions(opt.method(), opt.alpha(), opt.beta(), opt.stopAt(), opt.calib(), false, opt.seed(), opt.batchSize(), opt.align(), opt.width());
+        MergeOptions engineOpt = new MergeOptions(opt.method(), opt.alpha(), opt.beta(), opt.stopAt(), opt.calib(), false, opt.seed(), opt.batchSize(), opt.align(), opt.width(), opt.streamTap());
         MergeEngine.Result r = MergeEngine.merge(ms, names, engineOpt, data, mgr);
         Model merged = r.merged();
         long e0 = System.nanoTime();
@@ -98,6 +98,7 @@ public final class MergeRun {
         x.addProperty("merge_seconds", mergeSeconds);
         x.addProperty("align", opt.alignsDepth() && !r.alignments().isEmpty() ? opt.alignStrategy() : null);
         x.addProperty("width", opt.width().spec());
+        x.addProperty("stream_tap", opt.streamTap());
         x.add("notes", MergeReport.GSON.toJsonTree(r.notes()));
         x.add("alignments", merged.info().getAsJsonObject("merge").get("alignments"));
         if (extra != null) extra.entrySet().forEach(e -> x.add(e.getKey(), e.getValue()));
