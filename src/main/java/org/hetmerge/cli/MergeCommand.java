@@ -60,7 +60,7 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--stop-at", paramLabel = "NAME", description = "Partial zipping: share the trunk up to this stage or unit (as 'hetmerge info' lists), then one branch per model.")
     String stopAt;
 
-    @Option(names = "--stream-tap", defaultValue = "all", description = "Token encoders: observe the residual stream at all its adds (default) or at its last node (the final norm).")
+    @Option(names = "--stream-tap", defaultValue = "last", description = "Token encoders: observe the residual stream at its last node, the final norm (default, METHOD.md), or at all its residual adds (rows stacked).")
     String streamTap;
 
     @Option(names = "--calib", defaultValue = "1000", description = "Calibration samples, balanced over tasks, from the held-out split (default ${DEFAULT-VALUE}).")

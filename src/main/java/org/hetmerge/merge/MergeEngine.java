@@ -220,11 +220,16 @@ public final class MergeEngine {
         return out;
     }
 
-    /** The space's tap; with streamTap "last", a stream observed at several adds uses its last non-pooling node instead. */
-    static String tapFor(Graph g, Space s, String streamTap) {
-        if (!streamTap.equals("last") || s.headDim() > 0 || s.tapNodes().size() < 2) return s.tap();
-        for (int k = s.nodes().size() - 1; k >= 0; k--) if (!g.node(s.nodes().get(k)).op().isPooling()) return s.nodes().get(k);
-        return s.tap();
+    /**
+     * The space's tap (METHOD.md §2: a stream's is its last node). With streamTap "all", the residual
+     * stream of a token encoder — one space through every layer — is observed at every residual add
+     * instead (rows stacked), so that the embeddings are not matched only by what the last layer made
+     * of them.
+     */
+    public static String tapFor(Graph g, Space s, String streamTap) {
+        if (!streamTap.equals("all") || s.headDim() > 0) return s.tap();
+        List<String> joins = s.nodes().stream().filter(n -> g.node(n).op().spaceRole() == org.hetmerge.model.op.Op.SpaceRole.JOIN && g.shape(n).length == 2).toList();
+        return joins.size() >= 2 ? String.join("+", joins) : s.tap();
     }
 
     static boolean sameDepth(Model a, Model b) {

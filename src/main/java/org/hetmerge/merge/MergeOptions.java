@@ -10,7 +10,7 @@ import org.hetmerge.util.UserException;
  * @param calib number of calibration samples
  * @param bnReset recompute BatchNorm statistics after rewriting
  * @param streamTap residual stream of a token encoder (one space through all layers): observed at
- *     "all" its residual adds (rows stacked, default) or at its "last" node (the final norm)
+ *     its "last" node (the final norm; METHOD.md's stream tap, default) or at "all" its residual adds (rows stacked)
  */
 public record MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
                            String align, WidthPolicy width, String streamTap) {
@@ -18,12 +18,12 @@ public record MergeOptions(String method, double alpha, double beta, String stop
 
     public MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
                         String align, WidthPolicy width) {
-        this(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width, "all");
+        this(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width, "last");
     }
 
     public MergeOptions {
         if (width == null) width = new WidthPolicy("max");
-        if (streamTap == null) streamTap = "all";
+        if (streamTap == null) streamTap = "last";
         if (!streamTap.equals("all") && !streamTap.equals("last")) throw new UserException("--stream-tap must be all or last, got '" + streamTap + "'");
         if (align != null && !org.hetmerge.align.Segmentation.STRATEGIES.contains(align)) {
             throw new UserException("unknown --align '" + align + "' (known: " + String.join(", ", org.hetmerge.align.Segmentation.STRATEGIES) + ")");

@@ -131,7 +131,7 @@ public final class Spaces {
             int k = used.merge(name, 1, Integer::sum);
             if (k > 1) name = name + "#" + k;
             if (b.attention == null) {
-                spaces.add(new Space(name, b.width, b.fixed, streamTap(g, b).orElse(tapOf(g, b.nodes)), b.members, b.nodes));
+                spaces.add(new Space(name, b.width, b.fixed, tapOf(g, b.nodes), b.members, b.nodes));
             } else {
                 // Q/K: queries and keys stacked as rows; V/O: the attention output before the output projection.
                 String tap = b.attention[3] != null ? b.attention[3] : b.attention[0];
@@ -146,17 +146,6 @@ public final class Spaces {
         l.add(Map.entry(Graph.INPUT, slot.get(Graph.INPUT)));
         for (Node n : g.nodes()) if (slot.get(n.name()) != null) l.add(Map.entry(n.name(), slot.get(n.name())));
         return l;
-    }
-
-    /**
-     * The residual stream of a token encoder is one space through every layer, so one tap at its end
-     * would match the embeddings by what the last layer made of them: its features are observed at
-     * every residual add instead (rows stacked), as the queries and keys of attention are.
-     */
-    private static java.util.Optional<String> streamTap(Graph g, Builder b) {
-        if (b.joins.size() < 2 || b.fixed) return java.util.Optional.empty();
-        for (String j : b.joins) if (g.shape(j).length != 2) return java.util.Optional.empty();
-        return java.util.Optional.of(String.join("+", b.joins));
     }
 
     /** The last node of the space that is not pooling: it sees the space at full resolution. */

@@ -107,8 +107,9 @@ public class TransformerTest {
                     "encoder.layer2.attn.qk", "encoder.layer2.attn.vo", "encoder.layer2.mlp.fc1", "head.proj", "head.cos");
             Space stream = s.get("encoder.stream");
             assertThat(stream.width()).isEqualTo(16);
-            // One space through all layers: observed at every residual add.
-            assertThat(stream.tapNodes()).containsExactly("encoder.layer1.add1", "encoder.layer1.add2", "encoder.layer2.add1", "encoder.layer2.add2");
+            assertThat(stream.tap()).isEqualTo("encoder.ln");
+            // --stream-tap all: observed at every residual add instead.
+            assertThat(org.hetmerge.merge.MergeEngine.tapFor(a.graph(), stream, "all")).isEqualTo("encoder.layer1.add1+encoder.layer1.add2+encoder.layer2.add1+encoder.layer2.add2");
             assertThat(stream.members().stream().map(Space.Member::toString)).contains("embed.tokens.weight[1]", "embed.pos.weight[1]",
                     "encoder.layer1.ln1.weight[0]", "encoder.layer2.attn.o.weight[0]", "encoder.layer2.mlp.fc2.bias[0]", "encoder.ln.bias[0]", "head.proj.weight[1]");
             Space qk = s.get("encoder.layer1.attn.qk");
