@@ -19,7 +19,11 @@ public final class MergeReport {
     public static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
 
     /** One row of the table. */
-    public record Row(String label, String path, TaskMetrics metrics, long params, long flops, Double seconds) {}
+    public record Row(String label, String path, TaskMetrics metrics, long params, long flops, Double seconds, List<List<String>> names) {
+        public Row(String label, String path, TaskMetrics metrics, long params, long flops, Double seconds) {
+            this(label, path, metrics, params, flops, seconds, null);
+        }
+    }
 
     private MergeReport() {}
 
@@ -50,6 +54,12 @@ public final class MergeReport {
         o.addProperty("test_samples", merged.metrics().samples());
         if (extra != null) extra.entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
         o.add("provenance", provenance);
+        // Class names of each task (read by the table header when they are short words, e.g. WordNet supersenses).
+        JsonArray names = new JsonArray();
+        for (Row r : models) if (r.names() != null) r.names().forEach(n -> names.add(GSON.toJsonTree(n)));
+        if (names.size() == taskClasses.size()) {
+            for (int t = 0; t < taskClasses.size(); t++) o.getAsJsonArray("tasks").get(t).getAsJsonObject().add("names", names.get(t));
+        }
         return o;
     }
 
@@ -75,7 +85,7 @@ public final class MergeReport {
     /** The table's header cells for these reports (one column per task). */
     public static List<String> header(List<JsonObject> reports) {
         List<String> h = new ArrayList<>(List.of("model", "joint"));
-        for (JsonElement t : reports.get(0).getAsJsonArray("tasks")) h.add("task " + label(t.getAsJsonObject().getAsJsonArray("classes")));
+        for (JsonElement t : reports.get(0).getAsJsonArray("tasks")) h.add("task " + taskLabel(t.getAsJsonObject()));
         h.addAll(List.of("task avg", "params", "FLOPs", "merge s"));
         return h;
     }
@@ -152,6 +162,23 @@ public final class MergeReport {
 
     static String pct(double v) {
         return String.format(Locale.ROOT, "%.2f", 100 * v);
+    }
+
+    /**
+     * Class names when they are short single words after their common dotted prefix
+     * ("noun.animal" → "animal"), else the class ids ("0-4").
+     */
+    static String taskLabel(JsonObject task) {
+        if (task.has("names")) {
+            List<String> n = new ArrayList<>();
+            for (JsonElement e : task.getAsJsonArray("names")) n.add(e.getAsString());
+            String prefix = n.isEmpty() || n.get(0).indexOf('.') < 0 ? "" : n.get(0).substring(0, n.get(0).indexOf('.') + 1);
+            List<String> shortNames = new ArrayList<>();
+            for (String x : n) shortNames.add(!prefix.isEmpty() && x.startsWith(prefix) ? x.substring(prefix.length()) : x);
+            String joined = String.join(", ", shortNames);
+            if (!prefix.isEmpty() && joined.length() <= 60 && shortNames.stream().allMatch(x -> x.matches("[A-Za-z]+"))) return joined;
+        }
+        return label(task.getAsJsonArray("classes"));
     }
 
     static String label(JsonArray classes) {

@@ -52,7 +52,8 @@ public final class MergeRun {
                 own[j] = m.tasks().stream().anyMatch(t -> t.task().classes().contains(c));
             }
             owns.add(own);
-            rows.add(new MergeReport.Row(m.name(), names.get(i), TaskMetrics.of(sc, data, taskClasses), m.graph().parameterCount(), m.graph().flops(), null));
+            rows.add(new MergeReport.Row(m.name(), names.get(i), TaskMetrics.of(sc, data, taskClasses), m.graph().parameterCount(), m.graph().flops(), null,
+                    m.tasks().stream().map(t -> t.task().classNames()).toList()));
             ensParams += m.graph().parameterCount();
             ensFlops += m.graph().flops();
         }
