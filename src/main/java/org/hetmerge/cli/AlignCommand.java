@@ -5,7 +5,6 @@ import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,14 +15,12 @@ import org.hetmerge.data.Datasets;
 import org.hetmerge.data.Splits;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.ModelIO;
-import org.hetmerge.model.TaskHead;
 import org.hetmerge.report.Heatmap;
 import org.hetmerge.report.MergeReport;
 import org.hetmerge.stats.Calibration;
 import org.hetmerge.util.AtomicDir;
 import org.hetmerge.util.Provenance;
 import org.hetmerge.util.Torch;
-import org.hetmerge.util.UserException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,11 +50,8 @@ public final class AlignCommand implements Callable<Integer> {
             boolean aDeep = Aligner.alignableUnits(a) >= Aligner.alignableUnits(b);
             Model deep = aDeep ? a : b, shallow = aDeep ? b : a;
             Path deepPath = aDeep ? models.get(0) : models.get(1), shallowPath = aDeep ? models.get(1) : models.get(0);
-            if (!a.dataset().equals(b.dataset())) throw new UserException(models.get(0) + " and " + models.get(1) + " are models of different datasets");
             Splits data = Datasets.forModels(List.of(a, b), models.stream().map(Object::toString).toList(), common.dataDir);
-            List<List<Integer>> tasks = new ArrayList<>();
-            for (Model m : List.of(a, b)) for (TaskHead h : m.tasks()) tasks.add(h.task().classes());
-            int[] idx = Calibration.sample(data, tasks, calib, seed);
+            int[] idx = Calibration.sample(data, Model.taskClasses(List.of(a, b)), calib, seed);
             long t0 = System.nanoTime();
             Map<String, double[][]> cka = Aligner.cka(deep, shallow, data.trainData(), idx, batchSize, mgr);
             Map<String, Map<String, Segmentation>> segs = new LinkedHashMap<>();
@@ -76,7 +70,6 @@ public final class AlignCommand implements Callable<Integer> {
                 JsonObject st = new JsonObject();
                 st.add("cka", MergeReport.GSON.toJsonTree(cka.get(stage)));
                 JsonObject ss = new JsonObject();
-                Map<String, int[]> paths = new LinkedHashMap<>();
                 for (String s : Segmentation.STRATEGIES) {
                     Segmentation seg = segs.get(s).get(stage);
                     JsonObject j = new JsonObject();
@@ -87,7 +80,6 @@ public final class AlignCommand implements Callable<Integer> {
                     ss.add(s, j);
                     md.append(String.format("| %s | %s | %s | %.3f | %.3f |%n", stage, s, oneBased(seg.positions()),
                             Segmentation.smaObjective(cka.get(stage), seg.positions()), Segmentation.lmaObjective(cka.get(stage), seg.positions())));
-                    if (s.equals("sma") || s.equals("lma")) paths.put(s.toUpperCase(), seg.positions());
                 }
                 st.add("segmentations", ss);
                 st.addProperty("plot", "cka-" + stage + ".png");

@@ -13,13 +13,10 @@ import org.hetmerge.eval.Accuracy;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.ModelIO;
 import org.hetmerge.model.zoo.ArchSpec;
-import org.hetmerge.train.ModelFactory;
 import org.hetmerge.train.Recipe;
 import org.hetmerge.train.Trainer;
 import org.hetmerge.train.TrainJob;
 import org.hetmerge.util.AtomicDir;
-import org.hetmerge.util.Progress;
-import org.hetmerge.util.Provenance;
 import org.hetmerge.util.Torch;
 import org.hetmerge.util.UserException;
 import picocli.CommandLine.Command;
@@ -172,12 +169,5 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserException("--heads is for --arch vit or text only");
         }
         return new ArchSpec(arch, d, w, widths, head, embedDim, headScale, t);
-    }
-
-    /** JSON of a recipe (records serialize field by field). */
-    static final class Gsonish {
-        JsonObject recipe(Recipe r) {
-            return new com.google.gson.Gson().toJsonTree(r).getAsJsonObject();
-        }
     }
 }

@@ -3,7 +3,6 @@ package org.hetmerge.demo;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -313,6 +312,4 @@ public final class Demo {
         }
         return out;
     }
-
-    static void ignore(IOException e) {}
 }

@@ -18,7 +18,6 @@ import org.hetmerge.model.Graph;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.ModelIO;
 import org.hetmerge.model.Space;
-import org.hetmerge.model.TaskHead;
 import org.hetmerge.model.Unit;
 import org.hetmerge.stats.Calibration;
 import org.hetmerge.stats.FeatureStats;
@@ -53,8 +52,7 @@ public final class MergeEngine {
             }
         }
         Matcher matcher = opt.matcher();
-        List<List<Integer>> taskClasses = new ArrayList<>();
-        for (Model m : models) for (TaskHead h : m.tasks()) taskClasses.add(h.task().classes());
+        List<List<Integer>> taskClasses = Model.taskClasses(models);
         int[] calib = Calibration.sample(data, taskClasses, opt.calib(), opt.seed());
         Map<String, Double> seconds = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();

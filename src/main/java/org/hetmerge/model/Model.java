@@ -22,6 +22,13 @@ public record Model(String name, Graph graph, Params params, ArchSpec architectu
         return tasks.get(0).task().dataset();
     }
 
+    /** The class lists of every task of these models, in model order (what calibration balances over). */
+    public static List<List<Integer>> taskClasses(List<Model> models) {
+        List<List<Integer>> t = new java.util.ArrayList<>();
+        for (Model m : models) for (TaskHead h : m.tasks()) t.add(h.task().classes());
+        return t;
+    }
+
     @Override
     public void close() {
         params.close();

@@ -13,7 +13,6 @@ import org.hetmerge.merge.BnReset;
 import org.hetmerge.merge.MergeEngine;
 import org.hetmerge.merge.MergeOptions;
 import org.hetmerge.model.Model;
-import org.hetmerge.model.TaskHead;
 
 /**
  * A merge with its evaluation: the merged model (with and without the BN reset) next to the original
@@ -28,15 +27,9 @@ public final class MergeRun {
 
     public record Outcome(JsonObject report, MergeEngine.Result result, TaskMetrics after) {}
 
-    public static List<List<Integer>> taskClasses(List<Model> ms) {
-        List<List<Integer>> t = new ArrayList<>();
-        for (Model m : ms) for (TaskHead h : m.tasks()) t.add(h.task().classes());
-        return t;
-    }
-
     public static Baseline baseline(List<Model> ms, List<String> names, Splits data, NDManager mgr, int batchSize) {
         long t0 = System.nanoTime();
-        List<List<Integer>> taskClasses = taskClasses(ms);
+        List<List<Integer>> taskClasses = Model.taskClasses(ms);
         List<Integer> all = taskClasses.stream().flatMap(List::stream).distinct().toList();
         List<MergeReport.Row> rows = new ArrayList<>();
         long ensParams = 0, ensFlops = 0;

@@ -183,7 +183,6 @@ public final class Reports {
             }
         }
         if (single != null) {
-            String md = provenanceMarkdown(single);
             b.append("<h2>Provenance</h2>\n");
             JsonObject p = single.getAsJsonObject("provenance");
             if (p != null) {
@@ -208,7 +207,6 @@ public final class Reports {
                 }
                 b.append("</table>\n");
             }
-            if (md.isEmpty()) b.append("");
         }
         b.append("</body></html>\n");
         return b.toString();

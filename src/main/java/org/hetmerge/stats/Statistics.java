@@ -42,6 +42,7 @@ public final class Statistics {
             }
             stats.put(s.space(), new FeatureStats(n));
         }
+        Integer padId = padId(models);
         try (Progress bar = Progress.start("statistics", idx.length)) {
             Batches.forEach(data, idx, batchSize, mgr, (input, from, to) -> {
                 List<Map<String, NDArray>> taps = new ArrayList<>();
@@ -50,7 +51,7 @@ public final class Statistics {
                     taps.add(Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, tapSets.get(i)).taps());
                 }
                 // Token taps of text models: padding positions are not observations.
-                NDArray keep = tokenMask(models, input);
+                NDArray keep = padId == null ? null : input.neq(padId).reshape(-1).nonzero().reshape(-1);
                 for (SpaceTaps s : spaces) {
                     NDList parts = new NDList();
                     for (int i = 0; i < models.size(); i++) {
@@ -69,12 +70,11 @@ public final class Statistics {
         return stats;
     }
 
-    /** For token-id inputs (B, T) of models with a padding mask: the indices of the real rows among the B·T token rows. */
-    static NDArray tokenMask(List<Model> models, NDArray input) {
-        if (input.getShape().dimension() != 2) return null;
+    /** The padding id of models that read token sequences through a padding mask (null: no padding). */
+    static Integer padId(List<Model> models) {
         for (Model m : models) {
             for (org.hetmerge.model.Node n : m.graph().nodes()) {
-                if (n.op() instanceof org.hetmerge.model.op.PadMask p) return input.neq(p.padId()).reshape(-1).nonzero().reshape(-1);
+                if (n.op() instanceof org.hetmerge.model.op.PadMask p) return p.padId();
             }
         }
         return null;
