@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces the transformer tables of the NLP issue: WordNet supersense tasks (text encoders) and
 # Fashion-MNIST 0-4 / 5-9 (vit). Trains what is missing under runs/, then merges.
-# Usage: experiments/text.sh [text|barrier|vit|all]   (CALIB: calibration samples, default 2000)
+# Usage: experiments/text.sh [text|barrier|vit|all]   (CALIB: calibration samples, default 2000;
+# STREAM_TAP=all: observe the encoder stream at every residual add, see `merge --stream-tap`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 H=./hetmerge
@@ -10,7 +11,8 @@ CALIB=${CALIB:-2000}
 A=noun.animal,noun.plant,noun.food,noun.body,noun.substance
 B=noun.artifact,noun.person,noun.location,noun.communication,noun.act
 train() { local out=$1; shift; [[ -f $out/model.json ]] || $H train "$@" --out "$out" -q; }
-merge() { local out=$1; shift; $H merge "$@" --calib "$CALIB" --out "$out" --force -q > /dev/null; echo "$out"; }
+ST=${STREAM_TAP:+--stream-tap $STREAM_TAP}
+merge() { local out=$1; shift; $H merge "$@" $ST --calib "$CALIB" --out "$out" --force -q > /dev/null; echo "$out"; }
 T="--arch text --dataset wordnet --epochs 3"
 if [[ $what == text || $what == all ]]; then
   train runs/txtA-s1 $T --depth 4 --width 64 --heads 4 --classes $A --seed 1
@@ -30,8 +32,8 @@ if [[ $what == barrier || $what == all ]]; then
   train runs/txtA-s1 $T --depth 4 --width 64 --heads 4 --classes $A --seed 1
   train runs/txtA-s2 $T --depth 4 --width 64 --heads 4 --classes $A --seed 2
   train runs/txtA6-s3 $T --depth 6 --width 64 --heads 4 --classes $A --seed 3
-  $H barrier runs/txtA-s1 runs/txtA-s2 --calib 1000 --out runs/exp/barrier --force -q
-  $H barrier runs/txtA6-s3 runs/txtA-s2 --calib 1000 --out runs/exp/barrier-depth --force -q
+  $H barrier runs/txtA-s1 runs/txtA-s2 $ST --calib 1000 --out runs/exp/barrier --force -q
+  $H barrier runs/txtA6-s3 runs/txtA-s2 $ST --calib 1000 --out runs/exp/barrier-depth --force -q
   cat runs/exp/barrier/barrier.md runs/exp/barrier-depth/barrier.md
 fi
 V="--arch vit --patch 7 --epochs 10"

@@ -38,6 +38,7 @@ public final class BarrierCommand implements Callable<Integer> {
     @Option(names = "--methods", split = ",", defaultValue = "avg,permute,zip", description = "Methods (default ${DEFAULT-VALUE}); avg only where shapes allow.")
     List<String> methods;
     @Option(names = "--align", description = "Layer alignment for models of different depth: sma, lma, uniform (default sma).") String align;
+    @Option(names = "--stream-tap", defaultValue = "last", description = "Token encoders: residual stream observed at its last node (default) or at all its adds, as in merge.") String streamTap;
     @Option(names = "--calib", defaultValue = "1000", description = "Calibration samples (default ${DEFAULT-VALUE}).") int calib;
     @Option(names = "--steps", defaultValue = "21", description = "Values of λ in [0, 1] (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--seed", defaultValue = "1") long seed;
@@ -66,7 +67,7 @@ public final class BarrierCommand implements Callable<Integer> {
                     Progress.info("avg skipped: the models differ in width");
                     continue;
                 }
-                Barrier.Curve c = Barrier.curve(a, b, names, method, al, calib, steps, seed, data, mgr);
+                Barrier.Curve c = Barrier.curve(a, b, names, method, al, streamTap, calib, steps, seed, data, mgr);
                 curves.add(c);
                 JsonObject j = new JsonObject();
                 j.addProperty("barrier", c.barrier());
@@ -81,6 +82,7 @@ public final class BarrierCommand implements Callable<Integer> {
             o.add("models", MergeReport.GSON.toJsonTree(names));
             o.addProperty("calib", calib);
             if (al != null) o.addProperty("align", al);
+            o.addProperty("stream_tap", streamTap);
             o.add("provenance", Provenance.now(CliArgs.command()));
             md.append("\nLoss: mean cross-entropy on the test samples of the task (").append(data.test(a.tasks().get(0).task().classes()).length)
                     .append("); barrier = max over λ of L(λ) − ½(L(A) + L(B)).\n");

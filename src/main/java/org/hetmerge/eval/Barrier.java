@@ -41,7 +41,8 @@ public final class Barrier {
         return new double[] {loss / idx.length, (double) correct / idx.length};
     }
 
-    public static Curve curve(Model a, Model b, List<String> names, String method, String align, int calib, int steps, long seed,
+    /** {@code streamTap}: see {@link MergeOptions#streamTap()}. */
+    public static Curve curve(Model a, Model b, List<String> names, String method, String align, String streamTap, int calib, int steps, long seed,
                               Splits data, NDManager mgr) {
         if (!a.tasks().get(0).task().classes().equals(b.tasks().get(0).task().classes())) {
             throw new UserException("the loss barrier compares two models of the same task: " + names.get(0) + " has classes "
@@ -50,7 +51,7 @@ public final class Barrier {
         if (steps < 2) throw new UserException("--steps must be ≥ 2, got " + steps);
         List<Integer> classes = a.tasks().get(0).task().classes();
         // beta = 0: features are only paired across models; width max with equal widths: r = n.
-        MergeOptions opt = new MergeOptions(method, 0.5, 0, null, calib, true, seed, 250, align, new WidthPolicy("max"));
+        MergeOptions opt = new MergeOptions(method, 0.5, 0, null, calib, true, seed, 250, align, new WidthPolicy("max"), streamTap);
         double[] lambdas = new double[steps], loss = new double[steps], acc = new double[steps];
         try (Progress bar = Progress.start("barrier " + method, steps)) {
             for (int s = 0; s < steps; s++) {
