@@ -42,6 +42,8 @@ public final class AlignCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print align.json to standard output.") boolean json;
     @Mixin CommonOptions common;
 
+    @Mixin DataOptions dataOptions;
+
     public Integer call() throws Exception {
         Main.applyCommon(common);
         AtomicDir.requireWritable(out, force);
@@ -50,7 +52,10 @@ public final class AlignCommand implements Callable<Integer> {
             boolean aDeep = Aligner.alignableUnits(a) >= Aligner.alignableUnits(b);
             Model deep = aDeep ? a : b, shallow = aDeep ? b : a;
             Path deepPath = aDeep ? models.get(0) : models.get(1), shallowPath = aDeep ? models.get(1) : models.get(0);
-            Splits data = Datasets.forModels(List.of(a, b), models.stream().map(Object::toString).toList(), common.dataDir);
+            org.hetmerge.eval.ModelData.Loaded loaded = org.hetmerge.eval.ModelData.load(List.of(a, b), models.stream().map(Object::toString).toList(), common.dataDir, dataOptions.data, dataOptions.evalData);
+            a = loaded.models().get(0);
+            b = loaded.models().get(1);
+            Splits data = loaded.data();
             int[] idx = Calibration.sample(data, Model.taskClasses(List.of(a, b)), calib, seed);
             long t0 = System.nanoTime();
             Map<String, double[][]> cka = Aligner.cka(deep, shallow, data.trainData(), idx, batchSize, mgr);

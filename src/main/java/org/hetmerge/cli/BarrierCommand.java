@@ -47,6 +47,8 @@ public final class BarrierCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print barrier.json to standard output.") boolean json;
     @Mixin CommonOptions common;
 
+    @Mixin DataOptions dataOptions;
+
     public Integer call() throws Exception {
         Main.applyCommon(common);
         AtomicDir.requireWritable(out, force);
@@ -54,7 +56,10 @@ public final class BarrierCommand implements Callable<Integer> {
         try (NDManager mgr = Torch.newManager()) {
             Model a = ModelIO.load(models.get(0), mgr), b = ModelIO.load(models.get(1), mgr);
             List<String> names = models.stream().map(Path::toString).toList();
-            Splits data = Datasets.forModels(List.of(a, b), names, common.dataDir);
+            org.hetmerge.eval.ModelData.Loaded loaded = org.hetmerge.eval.ModelData.load(List.of(a, b), names, common.dataDir, dataOptions.data, dataOptions.evalData);
+            a = loaded.models().get(0);
+            b = loaded.models().get(1);
+            Splits data = loaded.data();
             boolean sameDepth = Aligner.alignableUnits(a) == Aligner.alignableUnits(b);
             String al = align != null ? align : sameDepth ? null : "sma";
             JsonObject o = new JsonObject();

@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Test accuracy of a model on its task's classes (or on the classes given).",
-        footer = {"", "Examples:", "  hetmerge eval runs/a", "  hetmerge eval runs/a --classes 0-9 --json"})
+        footer = {"", "Examples:", "  hetmerge eval runs/a", "  hetmerge eval runs/a --classes 0-9 --json", "  hetmerge eval runs/r18 --data photos/val"})
 public final class EvalCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "Model directory.")
     Path model;
@@ -36,10 +36,16 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    DataOptions dataOptions;
+
     public Integer call() {
         Main.applyCommon(common);
-        try (NDManager mgr = Torch.newManager(); Model m = ModelIO.load(model, mgr)) {
-            Splits data = Datasets.forModels(java.util.List.of(m), java.util.List.of(String.valueOf(m.name())), common.dataDir);
+        try (NDManager mgr = Torch.newManager(); Model loadedModel = ModelIO.load(model, mgr)) {
+            org.hetmerge.eval.ModelData.Loaded loaded = org.hetmerge.eval.ModelData.load(List.of(loadedModel), List.of(model.toString()), common.dataDir, dataOptions.data, dataOptions.evalData);
+            Model m = loaded.models().get(0);
+            Splits data = loaded.data();
+            for (String n : loaded.notes()) System.err.println("hetmerge: note: " + n);
             List<Integer> cls = classes != null
                     ? Task.parseClasses(classes, data.info())
                     : m.tasks().stream().flatMap(t -> t.task().classes().stream()).distinct().toList();

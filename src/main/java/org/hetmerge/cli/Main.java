@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The hetmerge command line. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or input. */
 @Command(name = "hetmerge", mixinStandardHelpOptions = true, version = "hetmerge " + org.hetmerge.util.Provenance.VERSION,
         description = "Merge neural networks trained on different tasks — even of different depth and width — without training.",
-        subcommands = {TrainCommand.class, EvalCommand.class, InfoCommand.class, MergeCommand.class, AlignCommand.class, BarrierCommand.class, DemoCommand.class, ReportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, ImportCommand.class, ExportCommand.class, EvalCommand.class, InfoCommand.class, MergeCommand.class, AlignCommand.class, BarrierCommand.class, DemoCommand.class, ReportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or input.",
                 "Run 'hetmerge COMMAND --help' for a command's options and examples."})
 public final class Main implements Runnable {

@@ -86,6 +86,9 @@ public final class MergeCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    DataOptions dataOptions;
+
     public Integer call() {
         Main.applyCommon(common);
         AtomicDir.requireWritable(out, force);
@@ -98,7 +101,10 @@ public final class MergeCommand implements Callable<Integer> {
                 ms.add(ModelIO.load(p, mgr));
                 names.add(p.toString());
             }
-            Splits data = Datasets.forModels(ms, names, common.dataDir);
+            org.hetmerge.eval.ModelData.Loaded loaded = org.hetmerge.eval.ModelData.load(ms, names, common.dataDir, dataOptions.data, dataOptions.evalData);
+            ms = new ArrayList<>(loaded.models());
+            for (String n : loaded.notes()) Progress.info("note: " + n);
+            Splits data = loaded.data();
             Progress.info("merging " + String.join(" + ", names) + " with " + method + (stopAt != null ? " (stop at " + stopAt + ")" : ""));
             JsonObject prov = Provenance.now(CliArgs.command());
             MergeRun.Baseline base = MergeRun.baseline(ms, names, data, mgr, 500);

@@ -21,6 +21,24 @@ public final class Splits {
     private final int[] trainIdx;
     private final int[] calibIdx;
 
+    private Splits(DatasetInfo info, Samples train, Samples test, int[] calibration) {
+        this.info = info;
+        this.train = train;
+        this.test = test;
+        this.trainIdx = new int[0];
+        this.calibIdx = calibration;
+    }
+
+    /**
+     * Data the user brings: nothing is trained on it, so every sample of {@code calibration} may
+     * calibrate, and {@code test} (which may be the same samples) evaluates.
+     */
+    public static Splits external(DatasetInfo info, Samples calibration, Samples test) {
+        int[] all = new int[calibration.count()];
+        for (int i = 0; i < all.length; i++) all[i] = i;
+        return new Splits(info, calibration, test, all);
+    }
+
     private Splits(DatasetInfo info, Samples train, Samples test) {
         this.info = info;
         this.train = train;

@@ -68,7 +68,10 @@ public final class Accuracy {
 
     public static Result evaluate(Model m, Samples d, int[] idx, List<Integer> classes, int batchSize) {
         List<Column> cols = columnsFor(m, classes);
-        int[] pos = new int[64];
+        // Position of each class id in the score columns; ids are the dataset's, however many it has.
+        int maxId = classes.stream().mapToInt(Integer::intValue).max().orElse(0);
+        for (int i : idx) maxId = Math.max(maxId, d.labels()[i]);
+        int[] pos = new int[maxId + 1];
         java.util.Arrays.fill(pos, -1);
         for (int j = 0; j < classes.size(); j++) pos[classes.get(j)] = j;
         NDManager mgr = m.params().manager();

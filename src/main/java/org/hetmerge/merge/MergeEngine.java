@@ -177,7 +177,31 @@ public final class MergeEngine {
         merged.info().add("merge", info);
         // Text models share one vocabulary (checked when the data was loaded); the merged model keeps it.
         if (models.get(0).info().has(ModelIO.VOCABULARY)) merged.info().add(ModelIO.VOCABULARY, models.get(0).info().get(ModelIO.VOCABULARY).deepCopy());
+        carryImport(models, merged);
         return new Result(merged, plan, corrs, seconds, calib, alignments, notes);
+    }
+
+    /**
+     * Imported models: the merged model keeps the tokenizer and preprocessing (checked equal when the
+     * data was loaded) and the union of the models' parameter → checkpoint-tensor maps, so that it
+     * can be exported in the family's layout (its trunk carries the deepest model's node names).
+     */
+    static void carryImport(List<Model> models, Model merged) {
+        Model m0 = models.get(0);
+        for (String k : List.of(ModelIO.TOKENIZER, "preprocessing")) if (m0.info().has(k)) merged.info().add(k, m0.info().get(k).deepCopy());
+        if (!m0.info().has("import")) return;
+        String family = m0.info().getAsJsonObject("import").get("family").getAsString();
+        JsonObject tensors = new JsonObject();
+        for (Model m : models) {
+            if (!m.info().has("import")) return;
+            JsonObject imp = m.info().getAsJsonObject("import");
+            if (!imp.get("family").getAsString().equals(family)) return;
+            imp.getAsJsonObject("tensors").entrySet().forEach(e -> tensors.add(e.getKey(), e.getValue()));
+        }
+        JsonObject imp = m0.info().getAsJsonObject("import").deepCopy();
+        imp.add("tensors", tensors);
+        imp.remove("checkpoint");
+        merged.info().add("import", imp);
     }
 
     /**

@@ -41,7 +41,8 @@ public final class GraphJson {
             Map.entry("totokens", org.hetmerge.model.op.ToTokens.class),
             Map.entry("padmask", org.hetmerge.model.op.PadMask.class),
             Map.entry("attention", org.hetmerge.model.op.Attention.class),
-            Map.entry("tokenpool", org.hetmerge.model.op.TokenPool.class));
+            Map.entry("tokenpool", org.hetmerge.model.op.TokenPool.class),
+            Map.entry("adaptiveavgpool", org.hetmerge.model.op.AdaptiveAvgPool.class));
 
     public static JsonObject toJson(Graph g) {
         JsonObject o = new JsonObject();
@@ -63,6 +64,19 @@ public final class GraphJson {
         return o;
     }
 
+    /** The op of a JSON type name with its attributes (the op record's fields). */
+    public static Op op(String type, JsonObject attrs, String node) {
+        Class<? extends Op> cls = TYPES.get(type);
+        if (cls == null) throw new IllegalArgumentException("node '" + node + "': unknown op '" + type + "' (known: " + String.join(", ", new java.util.TreeSet<>(TYPES.keySet())) + ")");
+        try {
+            return GSON.fromJson(attrs, cls);
+        } catch (RuntimeException e) {
+            Throwable c = e;
+            while (c.getCause() != null && !(c instanceof IllegalArgumentException)) c = c.getCause();
+            throw new IllegalArgumentException("node '" + node + "': invalid " + type + " attributes " + attrs + (c.getMessage() == null ? "" : ": " + c.getMessage()));
+        }
+    }
+
     public static Graph fromJson(JsonObject o) {
         int[] input = GSON.fromJson(o.get("input"), int[].class);
         List<Node> nodes = new ArrayList<>();
@@ -70,13 +84,11 @@ public final class GraphJson {
             JsonObject j = e.getAsJsonObject();
             String name = j.get("name").getAsString();
             String type = j.get("op").getAsString();
-            Class<? extends Op> cls = TYPES.get(type);
-            if (cls == null) throw new IllegalArgumentException("node '" + name + "': unknown op '" + type + "' (known: " + String.join(", ", new java.util.TreeSet<>(TYPES.keySet())) + ")");
             JsonObject attrs = j.deepCopy();
             attrs.remove("name");
             attrs.remove("op");
             attrs.remove("inputs");
-            Op op = GSON.fromJson(attrs, cls);
+            Op op = op(type, attrs, name);
             List<String> inputs = new ArrayList<>();
             for (JsonElement i : j.getAsJsonArray("inputs")) inputs.add(i.getAsString());
             nodes.add(new Node(name, op, inputs));

@@ -42,6 +42,9 @@ public final class ModelIO {
     public static final String VOCAB_FILE = "vocab.txt";
     /** info key of a text model's tokenizer: {size, maxLength, sha256, words (in memory only)}. */
     public static final String VOCABULARY = "vocabulary";
+    /** A Hugging Face tokenizer file kept beside an imported text model; info key "tokenizer": {sha256, json (in memory only)}. */
+    public static final String TOKENIZER_FILE = "tokenizer.json";
+    public static final String TOKENIZER = "tokenizer";
     static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
 
     public static JsonObject toJson(Model m) {
@@ -63,6 +66,7 @@ public final class ModelIO {
         m.info().entrySet().forEach(e -> o.add(e.getKey(), e.getValue().deepCopy()));
         // The word list goes to its own file (vocab.txt); model.json keeps its size and digest.
         if (o.has(VOCABULARY)) o.getAsJsonObject(VOCABULARY).remove("words");
+        if (o.has(TOKENIZER)) o.getAsJsonObject(TOKENIZER).remove("json");
         o.add("graph", GraphJson.toJson(m.graph()));
         return o;
     }
@@ -80,6 +84,30 @@ public final class ModelIO {
         }
         org.hetmerge.data.Vocabulary v = vocabulary(m);
         if (v != null) Files.writeString(dir.resolve(VOCAB_FILE), v.toText(), StandardCharsets.UTF_8);
+        String tok = tokenizerJson(m);
+        if (tok != null) Files.writeString(dir.resolve(TOKENIZER_FILE), tok, StandardCharsets.UTF_8);
+    }
+
+    /** The tokenizer.json text of an imported text model (null if it has none). */
+    public static String tokenizerJson(Model m) {
+        JsonObject t = m.info().has(TOKENIZER) ? m.info().getAsJsonObject(TOKENIZER) : null;
+        return t == null || !t.has("json") ? null : t.get("json").getAsString();
+    }
+
+    public static void setTokenizer(JsonObject info, String json) {
+        JsonObject t = new JsonObject();
+        t.addProperty("sha256", sha256(json));
+        t.addProperty("json", json);
+        info.add(TOKENIZER, t);
+    }
+
+    static String sha256(String s) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A text model's vocabulary (null for image models). */
@@ -132,7 +160,19 @@ public final class ModelIO {
         }
         ArchSpec arch = o.has("architecture") ? GSON.fromJson(o.get("architecture"), ArchSpec.class) : null;
         JsonObject info = new JsonObject();
-        for (String k : List.of("training", "merge", "provenance", "metrics", VOCABULARY)) if (o.has(k)) info.add(k, o.get(k));
+        for (String k : List.of("training", "merge", "provenance", "metrics", VOCABULARY, TOKENIZER, "import", "preprocessing")) if (o.has(k)) info.add(k, o.get(k));
+        if (info.has(TOKENIZER)) {
+            Path tf = dir.resolve(TOKENIZER_FILE);
+            String text;
+            try {
+                text = Files.readString(tf, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UserException(dir + " is a text model but " + TOKENIZER_FILE + " is missing or unreadable");
+            }
+            JsonElement want = info.getAsJsonObject(TOKENIZER).get("sha256");
+            if (want == null || !sha256(text).equals(want.getAsString())) throw new UserException(tf + " does not match the digest in " + MODEL_JSON + " (edited or from another model?)");
+            setTokenizer(info, text);
+        }
         if (info.has(VOCABULARY)) {
             Path vf = dir.resolve(VOCAB_FILE);
             if (!Files.isRegularFile(vf)) throw new UserException(dir + " is a text model but " + VOCAB_FILE + " is missing");

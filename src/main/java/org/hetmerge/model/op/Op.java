@@ -14,7 +14,7 @@ import java.util.List;
  */
 public sealed interface Op
         permits Conv2d, Linear, BatchNorm, LayerNorm, Relu, Gelu, Add, MaxPool, AvgPool,
-                GlobalAvgPool, Flatten, Dropout, CosineHead, ChannelMap,
+                GlobalAvgPool, AdaptiveAvgPool, Flatten, Dropout, CosineHead, ChannelMap,
                 Embedding, PositionalEmbedding, ClassToken, ToTokens, PadMask, Attention, TokenPool {
 
     /** How an op maps the channel spaces of its inputs to its output. */

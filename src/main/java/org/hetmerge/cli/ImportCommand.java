@@ -1,0 +1,147 @@
+package org.hetmerge.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.hetmerge.data.HfTokenizer;
+import org.hetmerge.interop.Family;
+import org.hetmerge.interop.Importer;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.ModelIO;
+import org.hetmerge.util.AtomicDir;
+import org.hetmerge.util.Provenance;
+import org.hetmerge.util.Torch;
+import org.hetmerge.util.UserException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Import a PyTorch state dict (.safetensors) as a hetmerge model: the architecture is read from the tensor names and shapes by a family file.",
+        footer = {"", "Families: torchvision-resnet, torchvision-vgg, torchvision-vit, torch-text-encoder ('hetmerge import --list').", "",
+                "Examples:",
+                "  hetmerge import --family torchvision-resnet r18.safetensors --classes cat,dog,bird --input-size 32 --out runs/r18",
+                "  hetmerge import --family torchvision-vit vit.safetensors --config vit.json --out runs/vit",
+                "  hetmerge import --family torch-text-encoder text.safetensors --config text.json --tokenizer tokenizer.json --classes pos,neg --out runs/txt",
+                "", "A torch.save file (.pt/.pth) is a pickle, which hetmerge does not parse; convert it in Python:",
+                "  /usr/bin/python3 -c \"import sys, torch; sys.path.insert(0, 'python'); from hetmerge_torch import save_safetensors; save_safetensors('m.safetensors', torch.load('m.pt'))\""})
+public final class ImportCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "CHECKPOINT", arity = "0..1", description = "State dict as .safetensors.")
+    Path checkpoint;
+
+    @Option(names = "--family", description = "Architecture family of the checkpoint.")
+    String family;
+
+    @Option(names = "--list", description = "List the families and exit.")
+    boolean list;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "JSON object of settings the state dict does not hold (text: nhead, max_length, norm_first, activation, layer_norm_eps, pad_id; vit: num_heads).")
+    Path config;
+
+    @Option(names = "--classes", paramLabel = "NAMES", description = "Comma-separated class names of the head's outputs, in order (default 0…k−1).")
+    String classes;
+
+    @Option(names = "--input-size", paramLabel = "N", description = "Image side the model expects (default: the family's, e.g. 224).")
+    Integer inputSize;
+
+    @Option(names = "--mean", split = ",", paramLabel = "M", description = "Per-channel normalization mean (default ImageNet's).")
+    List<Double> mean;
+
+    @Option(names = "--std", split = ",", paramLabel = "S", description = "Per-channel normalization std (default ImageNet's).")
+    List<Double> std;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "Text families: the Hugging Face tokenizer.json the model was trained with.")
+    Path tokenizer;
+
+    @Option(names = "--name", description = "Model name (default: the checkpoint's file name).")
+    String name;
+
+    @Option(names = {"-o", "--out"}, description = "Output model directory.")
+    Path out;
+
+    @Option(names = "--force", description = "Replace the output directory if it is a hetmerge output.")
+    boolean force;
+
+    @Mixin
+    CommonOptions common;
+
+    public Integer call() {
+        Main.applyCommon(common);
+        if (list) {
+            for (String f : Family.names()) System.out.println(f + ": " + Family.load(f).description());
+            return 0;
+        }
+        if (family == null) throw new UserException("--family is required (known: " + String.join(", ", Family.names()) + ")");
+        if (checkpoint == null) throw new UserException("the CHECKPOINT (.safetensors) is required");
+        if (out == null) throw new UserException("--out is required");
+        Family fam = Family.load(family);
+        String file = checkpoint.getFileName().toString();
+        if (file.endsWith(".pt") || file.endsWith(".pth") || file.endsWith(".bin")) {
+            throw new UserException(checkpoint + " is a torch.save pickle, which hetmerge does not parse: save the state dict as .safetensors"
+                    + " (python/hetmerge_torch.py save_safetensors, a dozen lines with no extra package)");
+        }
+        AtomicDir.requireWritable(out, force);
+        Map<String, Object> settings = new LinkedHashMap<>();
+        if (config != null) settings.putAll(Importer.settings(readConfig(config)));
+        if (inputSize != null) {
+            if (fam.isText()) throw new UserException("--input-size is for image families; " + family + " reads max_length from --config");
+            if (inputSize < 1) throw new UserException("--input-size must be ≥ 1, got " + inputSize);
+            settings.put("size", (long) inputSize);
+        }
+        if (mean != null) settings.put("mean", new ArrayList<Object>(mean));
+        if (std != null) settings.put("std", new ArrayList<Object>(std));
+        List<String> names = classes == null ? null : parseNames(classes);
+        String tokenizerJson = null;
+        if (fam.isText()) {
+            if (tokenizer == null) throw new UserException("family " + family + " needs --tokenizer tokenizer.json (the Hugging Face tokenizer of the model)");
+            tokenizerJson = HfTokenizer.check(tokenizer);
+        } else if (tokenizer != null) {
+            throw new UserException("--tokenizer is for text families; " + family + " takes images");
+        }
+        String modelName = name != null ? name : file.replaceFirst("\\.safetensors$", "");
+        try (NDManager mgr = Torch.newManager();
+             Model m = Importer.load(fam, checkpoint, new Importer.Options(settings, names, modelName), mgr)) {
+            m.info().add("provenance", Provenance.now(CliArgs.command()));
+            if (tokenizerJson != null) ModelIO.setTokenizer(m.info(), tokenizerJson);
+            ModelIO.save(m, out, force);
+            System.out.printf("imported %s (%s): %,d parameters, %d nodes, %d units, input %s, %d classes → %s%n", checkpoint, family,
+                    m.graph().parameterCount(), m.graph().nodes().size(), m.graph().units().size(),
+                    org.hetmerge.model.op.Op.shapeString(m.graph().inputShape()), m.tasks().get(0).task().classes().size(), out);
+        }
+        return 0;
+    }
+
+    static JsonObject readConfig(Path p) {
+        try {
+            var e = JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8));
+            if (!e.isJsonObject()) throw new UserException(p + ": --config must be a JSON object");
+            return e.getAsJsonObject();
+        } catch (IOException e) {
+            throw new UserException("--config " + p + ": cannot read (" + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()) + ")");
+        } catch (JsonParseException e) {
+            throw new UserException(p + ": --config is not valid JSON");
+        }
+    }
+
+    static List<String> parseNames(String spec) {
+        List<String> out = new ArrayList<>();
+        for (String s : spec.split(",", -1)) {
+            String t = s.trim();
+            if (t.isEmpty()) throw new UserException("--classes '" + spec + "' has an empty name");
+            if (out.contains(t)) throw new UserException("--classes: '" + t + "' is listed twice");
+            out.add(t);
+        }
+        return out;
+    }
+}

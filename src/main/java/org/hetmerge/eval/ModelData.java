@@ -1,0 +1,183 @@
+package org.hetmerge.eval;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import org.hetmerge.data.DatasetInfo;
+import org.hetmerge.data.Datasets;
+import org.hetmerge.data.FashionMnist;
+import org.hetmerge.data.FolderImages;
+import org.hetmerge.data.ImageFolder;
+import org.hetmerge.data.Samples;
+import org.hetmerge.data.Splits;
+import org.hetmerge.data.Task;
+import org.hetmerge.data.TextData;
+import org.hetmerge.data.TsvText;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.ModelIO;
+import org.hetmerge.model.TaskHead;
+import org.hetmerge.model.op.Attention;
+import org.hetmerge.model.op.PadMask;
+import org.hetmerge.util.UserException;
+
+/**
+ * The calibration and test data of models that are evaluated or merged together: a built-in
+ * dataset, or data the user brings ({@code --data}: an ImageFolder directory or a TSV file). With
+ * brought data, class ids are the data's and each model's tasks are re-expressed by class
+ * <em>name</em>; classes a model knows but the data lacks keep ids past the data's and are skipped
+ * in evaluation (reported in the notes).
+ */
+public final class ModelData {
+    private ModelData() {}
+
+    /** The models (tasks possibly re-expressed in the data's class ids), the data, notes for reports. */
+    public record Loaded(List<Model> models, Splits data, List<String> notes) {}
+
+    /**
+     * @param data calibration data (and test data unless {@code evalData}); a directory with
+     *     {@code train/} and {@code val/} or {@code test/} splits into both
+     */
+    public static Loaded load(List<Model> models, List<String> names, Path dataDir, Path data, Path evalData) {
+        if (data == null) {
+            for (int i = 0; i < models.size(); i++) {
+                if (!Datasets.NAMES.contains(models.get(i).dataset())) {
+                    throw new UserException(names.get(i) + " was not trained on a built-in dataset: give its data with --data PATH (an ImageFolder directory or a TSV file)");
+                }
+            }
+            return new Loaded(models, Datasets.forModels(models, names, dataDir), List.of());
+        }
+        if (evalData == null && Files.isDirectory(data.resolve("train"))) {
+            for (String split : List.of("val", "test")) {
+                if (Files.isDirectory(data.resolve(split))) {
+                    evalData = data.resolve(split);
+                    data = data.resolve("train");
+                    break;
+                }
+            }
+        }
+        Model m0 = models.get(0);
+        requireSameInput(models, names);
+        boolean text = m0.graph().inputShape().length == 1;
+        List<String> calibClasses, testClasses;
+        Samples calib, test;
+        List<String> notes = new ArrayList<>();
+        if (text) {
+            String tok = ModelIO.tokenizerJson(m0);
+            if (tok == null) throw new UserException(names.get(0) + " has no tokenizer.json: --data TSV needs imported text models (hetmerge import --tokenizer)");
+            int length = m0.graph().inputShape()[0];
+            int pad = padId(m0);
+            TsvText.Loaded c = TsvText.load(data, tok, length, pad);
+            TsvText.Loaded t = evalData == null ? c : TsvText.load(evalData, tok, length, pad);
+            calib = c.data();
+            test = t.data();
+            calibClasses = c.classes();
+            testClasses = t.classes();
+            if (t.data().truncated() > 0) notes.add(t.data().truncated() + " of " + t.data().count() + " test texts were longer than " + length + " tokens and cut");
+            if (t.empty() > 0) notes.add(t.empty() + " test texts have no tokens");
+        } else {
+            ImageFolder.Spec spec = imageSpec(m0, names.get(0));
+            ImageFolder.Loaded c = ImageFolder.load(data, spec);
+            ImageFolder.Loaded t = evalData == null ? c : ImageFolder.load(evalData, spec);
+            calib = c.images();
+            test = t.images();
+            calibClasses = c.classes();
+            testClasses = t.classes();
+        }
+        List<String> classes = new ArrayList<>(new TreeSet<>(testClasses));
+        for (String c : new TreeSet<>(calibClasses)) if (!classes.contains(c)) classes.add(c);
+        List<String> missing = new ArrayList<>();
+        for (Model m : models) {
+            for (TaskHead h : m.tasks()) {
+                for (String n : h.task().classNames()) {
+                    if (!classes.contains(n)) classes.add(n);
+                    if (!testClasses.contains(n) && !missing.contains(n)) missing.add(n);
+                }
+            }
+        }
+        if (!missing.isEmpty()) notes.add("no test samples of class" + (missing.size() > 1 ? "es " : " ") + String.join(", ", missing) + " in " + (evalData == null ? data : evalData) + ": not evaluated");
+        List<String> unknown = testClasses.stream().filter(c -> models.stream().noneMatch(m -> m.tasks().stream().anyMatch(h -> h.task().classNames().contains(c)))).toList();
+        if (!unknown.isEmpty()) notes.add("test classes no model knows, skipped: " + String.join(", ", unknown));
+        if (unknown.size() == testClasses.size()) {
+            throw new UserException("none of the classes in " + (evalData == null ? data : evalData) + " (" + String.join(", ", testClasses.subList(0, Math.min(5, testClasses.size())))
+                    + (testClasses.size() > 5 ? ", …" : "") + ") is a class of the models (" + String.join(", ", m0.tasks().get(0).task().classNames()) + "): give class names with hetmerge import --classes");
+        }
+        String label = (text ? "tsv:" : "imagefolder:") + data.toAbsolutePath().normalize();
+        DatasetInfo info = new DatasetInfo(label, m0.graph().inputShape(), classes);
+        Splits splits = Splits.external(info, relabel(calib, calibClasses, classes), relabel(test, testClasses, classes));
+        List<Model> out = new ArrayList<>();
+        for (Model m : models) out.add(withClasses(m, info));
+        return new Loaded(out, splits, notes);
+    }
+
+    /** The same model (sharing its tensors) with tasks in the data's class ids. */
+    static Model withClasses(Model m, DatasetInfo info) {
+        List<TaskHead> heads = new ArrayList<>();
+        for (TaskHead h : m.tasks()) {
+            List<Integer> ids = h.task().classNames().stream().map(info.classNames()::indexOf).toList();
+            heads.add(new TaskHead(new Task(info.name(), ids, h.task().classNames(), info.classNames().size()), h.output(), h.columns()));
+        }
+        return new Model(m.name(), m.graph(), m.params(), m.architecture(), heads, m.seed(), m.info());
+    }
+
+    static Samples relabel(Samples s, List<String> from, List<String> to) {
+        int[] map = from.stream().mapToInt(to::indexOf).toArray();
+        int[] y = Arrays.stream(s.labels()).map(l -> map[l]).toArray();
+        if (s instanceof FolderImages f) return new FolderImages(f.count(), f.channels(), f.size(), f.pixels(), y, f.mean(), f.std());
+        TextData t = (TextData) s;
+        return new TextData(t.count(), t.length(), t.tokens(), y, t.truncated());
+    }
+
+    static void requireSameInput(List<Model> models, List<String> names) {
+        Model m0 = models.get(0);
+        for (int i = 1; i < models.size(); i++) {
+            Model m = models.get(i);
+            if (!Arrays.equals(m.graph().inputShape(), m0.graph().inputShape())) {
+                throw new UserException(names.get(i) + " reads input " + org.hetmerge.model.op.Op.shapeString(m.graph().inputShape()) + " but " + names.get(0) + " reads "
+                        + org.hetmerge.model.op.Op.shapeString(m0.graph().inputShape()) + ": the same data cannot feed both");
+            }
+            for (String k : List.of("preprocessing", ModelIO.TOKENIZER)) {
+                JsonObject a = m0.info().has(k) ? m0.info().getAsJsonObject(k).deepCopy() : null;
+                JsonObject b = m.info().has(k) ? m.info().getAsJsonObject(k).deepCopy() : null;
+                if (a != null) a.remove("json");
+                if (b != null) b.remove("json");
+                if (a == null ? b != null : !a.equals(b)) {
+                    throw new UserException(names.get(i) + " and " + names.get(0) + " have different " + k + " (" + b + " vs " + a + "): the same data cannot feed both");
+                }
+            }
+        }
+    }
+
+    static ImageFolder.Spec imageSpec(Model m, String name) {
+        int[] in = m.graph().inputShape();
+        if (in.length != 3 || in[1] != in[2]) throw new UserException(name + " reads input " + org.hetmerge.model.op.Op.shapeString(in) + ": --data images need a square C×S×S input");
+        float[] mean = new float[in[0]], std = new float[in[0]];
+        if (m.info().has("preprocessing")) {
+            JsonObject p = m.info().getAsJsonObject("preprocessing");
+            JsonArray a = p.getAsJsonArray("mean"), b = p.getAsJsonArray("std");
+            for (int c = 0; c < in[0]; c++) {
+                mean[c] = a.get(c).getAsFloat();
+                std[c] = b.get(c).getAsFloat();
+            }
+        } else if (m.dataset().equals(FashionMnist.NAME)) {
+            Arrays.fill(mean, FashionMnist.MEAN);
+            Arrays.fill(std, FashionMnist.STD);
+        } else {
+            throw new UserException(name + " has no preprocessing in " + ModelIO.MODEL_JSON + ": cannot normalize images for it");
+        }
+        return new ImageFolder.Spec(in[0], in[1], mean, std);
+    }
+
+    static int padId(Model m) {
+        return m.graph().nodes().stream().filter(n -> n.op() instanceof PadMask).map(n -> ((PadMask) n.op()).padId()).findFirst().orElse(0);
+    }
+
+    /** Heads of the first attention op (exports need the merged head count). */
+    public static int heads(Model m) {
+        return m.graph().nodes().stream().filter(n -> n.op() instanceof Attention).map(n -> ((Attention) n.op()).heads()).findFirst().orElse(0);
+    }
+}

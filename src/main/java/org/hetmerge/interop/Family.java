@@ -1,0 +1,93 @@
+package org.hetmerge.interop;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.hetmerge.util.UserException;
+
+/**
+ * An architecture family that hetmerge imports from PyTorch state dicts: a declarative file
+ * ({@code src/main/resources/families/NAME.json}) that says how parameter names and shapes become
+ * graph nodes ({@link GraphTemplate} runs it). Adding a family is adding a file and its name to
+ * {@code families/index.txt}; no merge code knows any family.
+ *
+ * @param name e.g. "torchvision-resnet"
+ * @param kind "image" or "text"
+ * @param spec the whole file
+ */
+public record Family(String name, String kind, JsonObject spec) {
+
+    public static List<String> names() {
+        try (InputStream in = resource("index.txt")) {
+            List<String> out = new ArrayList<>();
+            for (String l : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) if (!l.isBlank()) out.add(l.trim());
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("families/index.txt is unreadable", e);
+        }
+    }
+
+    public static Family load(String name) {
+        if (!names().contains(name)) {
+            throw new UserException("unknown family '" + name + "' (known: " + String.join(", ", names()) + ")");
+        }
+        try (InputStream in = resource(name + ".json")) {
+            JsonObject o = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
+            return new Family(o.get("family").getAsString(), o.get("kind").getAsString(), o);
+        } catch (IOException e) {
+            throw new IllegalStateException("family file " + name + ".json is unreadable", e);
+        }
+    }
+
+    private static InputStream resource(String file) throws IOException {
+        InputStream in = Family.class.getResourceAsStream("/families/" + file);
+        if (in == null) throw new IOException("resource /families/" + file + " not found");
+        return in;
+    }
+
+    public String description() {
+        return spec.has("description") ? spec.get("description").getAsString() : "";
+    }
+
+    public boolean isText() {
+        return kind.equals("text");
+    }
+
+    /** Glob patterns of checkpoint tensors the graph does not use (e.g. BatchNorm's num_batches_tracked). */
+    public List<String> ignored() {
+        List<String> out = new ArrayList<>();
+        if (spec.has("ignore")) for (JsonElement e : spec.getAsJsonArray("ignore")) out.add(e.getAsString());
+        return out;
+    }
+
+    public JsonObject export() {
+        return spec.has("export") ? spec.getAsJsonObject("export") : new JsonObject();
+    }
+
+    /** Config keys the family cannot infer from the state dict. */
+    public List<String> required() {
+        List<String> out = new ArrayList<>();
+        if (spec.has("required")) for (JsonElement e : spec.getAsJsonArray("required")) out.add(e.getAsString());
+        return out;
+    }
+
+    static boolean globMatches(String glob, String name) {
+        String regex = ("\\Q" + glob + "\\E").replace("*", "\\E.*\\Q");
+        return name.matches(regex);
+    }
+
+    static JsonArray array(JsonObject o, String key) {
+        return o.has(key) ? o.getAsJsonArray(key) : new JsonArray();
+    }
+
+    static Map<String, JsonElement> entries(JsonObject o, String key) {
+        return o.has(key) ? o.getAsJsonObject(key).asMap() : Map.of();
+    }
+}

@@ -1,0 +1,280 @@
+package org.hetmerge.interop;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hetmerge.util.UserException;
+
+/**
+ * A safetensors file (8-byte little-endian header length, JSON header, raw little-endian tensors),
+ * checked strictly before any tensor is read: a header that lies about lengths, offsets or dtypes
+ * is an error naming the file and the tensor, never a crash or a silent misread. Tensor bytes are
+ * handed to DJL ({@link NDManager#create(java.nio.Buffer, Shape, DataType)}) straight from a
+ * memory map, so a ViT-B checkpoint is not copied through Java arrays.
+ */
+public final class SafeTensors {
+    private SafeTensors() {}
+
+    /** Headers above this are not checkpoints but corrupt or hostile files. */
+    static final long MAX_HEADER = 100L << 20;
+
+    /** One tensor's entry in the header. */
+    public record Entry(String name, DataType dtype, long[] shape, long begin, long end) {
+        public long elements() {
+            long n = 1;
+            for (long d : shape) n *= d;
+            return n;
+        }
+
+        public String shapeString() {
+            return Arrays.toString(shape);
+        }
+    }
+
+    /** The validated header: tensors in file order and the free-form metadata. */
+    public record Header(Path file, List<Entry> entries, Map<String, String> metadata, long dataStart) {
+        public Entry entry(String name) {
+            for (Entry e : entries) if (e.name().equals(name)) return e;
+            return null;
+        }
+
+        public Map<String, Entry> byName() {
+            Map<String, Entry> m = new LinkedHashMap<>();
+            for (Entry e : entries) m.put(e.name(), e);
+            return m;
+        }
+    }
+
+    static DataType dtype(String code) {
+        return switch (code) {
+            case "F32" -> DataType.FLOAT32;
+            case "F64" -> DataType.FLOAT64;
+            case "F16" -> DataType.FLOAT16;
+            case "BF16" -> DataType.BFLOAT16;
+            case "I64" -> DataType.INT64;
+            case "I32" -> DataType.INT32;
+            case "I8" -> DataType.INT8;
+            case "U8" -> DataType.UINT8;
+            case "BOOL" -> DataType.BOOLEAN;
+            default -> null;
+        };
+    }
+
+    static String code(DataType t) {
+        return switch (t) {
+            case FLOAT32 -> "F32";
+            case FLOAT64 -> "F64";
+            case FLOAT16 -> "F16";
+            case BFLOAT16 -> "BF16";
+            case INT64 -> "I64";
+            case INT32 -> "I32";
+            case INT8 -> "I8";
+            case UINT8 -> "U8";
+            case BOOLEAN -> "BOOL";
+            default -> throw new IllegalArgumentException("no safetensors dtype for " + t);
+        };
+    }
+
+    /** Reads and checks the header only. */
+    public static Header header(Path file) {
+        if (!Files.isRegularFile(file)) throw new UserException(file + ": no such file");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) throw new UserException(file + ": not a safetensors file (" + size + " bytes, shorter than the 8-byte header length)");
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0);
+            long n = lenBuf.getLong(0);
+            if (n <= 0 || n > MAX_HEADER || n > size - 8) {
+                throw new UserException(file + ": safetensors header length " + Long.toUnsignedString(n) + " is impossible (file has " + size
+                        + " bytes; expected 1 to " + Math.min(MAX_HEADER, size - 8) + ")");
+            }
+            ByteBuffer hb = ByteBuffer.allocate((int) n);
+            readFully(ch, hb, 8);
+            return parse(file, new String(hb.array(), StandardCharsets.UTF_8), 8 + n, size - 8 - n);
+        } catch (IOException e) {
+            throw new UserException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        while (b.hasRemaining()) {
+            int r = ch.read(b, pos + b.position());
+            if (r < 0) throw new IOException("unexpected end of file");
+        }
+    }
+
+    static Header parse(Path file, String json, long dataStart, long dataLength) {
+        JsonObject o;
+        try {
+            JsonElement e = JsonParser.parseString(json.trim());
+            if (!e.isJsonObject()) throw new UserException(file + ": safetensors header is not a JSON object");
+            o = e.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new UserException(file + ": safetensors header is not valid JSON");
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        List<Entry> entries = new ArrayList<>();
+        for (Map.Entry<String, JsonElement> kv : o.entrySet()) {
+            String name = kv.getKey();
+            if (name.equals("__metadata__")) {
+                if (!kv.getValue().isJsonObject()) throw new UserException(file + ": __metadata__ must be an object of strings");
+                for (Map.Entry<String, JsonElement> m : kv.getValue().getAsJsonObject().entrySet()) {
+                    if (!m.getValue().isJsonPrimitive()) throw new UserException(file + ": __metadata__ '" + m.getKey() + "' is not a string");
+                    meta.put(m.getKey(), m.getValue().getAsString());
+                }
+                continue;
+            }
+            entries.add(entry(file, name, kv.getValue(), dataLength));
+        }
+        checkLayout(file, entries, dataLength);
+        return new Header(file, List.copyOf(entries), Collections.unmodifiableMap(meta), dataStart);
+    }
+
+    private static Entry entry(Path file, String name, JsonElement v, long dataLength) {
+        String where = file + ": tensor '" + name + "'";
+        if (!v.isJsonObject()) throw new UserException(where + ": header entry is not an object");
+        JsonObject t = v.getAsJsonObject();
+        if (!t.has("dtype") || !t.has("shape") || !t.has("data_offsets")) throw new UserException(where + ": header entry needs dtype, shape and data_offsets");
+        DataType dt;
+        long[] shape;
+        long begin, end;
+        try {
+            dt = dtype(t.get("dtype").getAsString());
+            if (dt == null) throw new UserException(where + ": unsupported dtype '" + t.get("dtype").getAsString() + "' (expected F32, F64, F16, BF16, I64, I32, I8, U8 or BOOL)");
+            var sh = t.getAsJsonArray("shape");
+            shape = new long[sh.size()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = sh.get(i).getAsLong();
+                if (shape[i] < 0) throw new UserException(where + ": negative dimension in shape " + sh);
+            }
+            var off = t.getAsJsonArray("data_offsets");
+            if (off.size() != 2) throw new UserException(where + ": data_offsets must be [begin, end], found " + off);
+            begin = off.get(0).getAsLong();
+            end = off.get(1).getAsLong();
+        } catch (IllegalStateException | NumberFormatException | ClassCastException | UnsupportedOperationException e) {
+            throw new UserException(where + ": malformed header entry " + t);
+        }
+        Entry e = new Entry(name, dt, shape, begin, end);
+        if (begin < 0 || end < begin || end > dataLength) {
+            throw new UserException(where + ": data_offsets [" + begin + ", " + end + "] lie outside the " + dataLength + " data bytes of the file");
+        }
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(e.elements(), (long) dt.getNumOfBytes());
+        } catch (ArithmeticException x) {
+            throw new UserException(where + ": shape " + e.shapeString() + " is absurdly large");
+        }
+        if (bytes != end - begin) {
+            throw new UserException(where + ": shape " + e.shapeString() + " of " + dt + " needs " + bytes + " bytes but data_offsets span " + (end - begin));
+        }
+        return e;
+    }
+
+    /** Tensors may not overlap; every data byte belongs to one tensor (as the format requires). */
+    private static void checkLayout(Path file, List<Entry> entries, long dataLength) {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort((a, b) -> a.begin() != b.begin() ? Long.compare(a.begin(), b.begin()) : Long.compare(a.end(), b.end()));
+        long pos = 0;
+        Entry prev = null;
+        for (Entry e : sorted) {
+            if (e.end() == e.begin()) continue; // empty tensors take no bytes
+            if (e.begin() < pos) {
+                throw new UserException(file + ": tensors '" + prev.name() + "' [" + prev.begin() + ", " + prev.end() + ") and '" + e.name() + "' ["
+                        + e.begin() + ", " + e.end() + ") overlap");
+            }
+            if (e.begin() > pos) throw new UserException(file + ": " + (e.begin() - pos) + " data bytes before tensor '" + e.name() + "' belong to no tensor");
+            pos = e.end();
+            prev = e;
+        }
+        if (pos != dataLength) throw new UserException(file + ": " + (dataLength - pos) + " trailing data bytes belong to no tensor");
+    }
+
+    /** Every tensor of the file, by name, created in {@code manager} (float16/bfloat16 become float32). */
+    public static Map<String, NDArray> read(Path file, NDManager manager) {
+        Header h = header(file);
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (Entry e : h.entries()) {
+                long len = e.end() - e.begin();
+                MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, h.dataStart() + e.begin(), len);
+                buf.order(ByteOrder.LITTLE_ENDIAN);
+                NDArray a = manager.create(buf, new Shape(e.shape()), e.dtype());
+                if (e.dtype() == DataType.FLOAT16 || e.dtype() == DataType.BFLOAT16) a = a.toType(DataType.FLOAT32, false);
+                a.setName(e.name());
+                out.put(e.name(), a);
+            }
+        } catch (IOException e) {
+            throw new UserException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        return out;
+    }
+
+    /**
+     * Writes tensors in the given order with metadata (e.g. {"format": "pt"}, what PyTorch's
+     * safetensors loader expects). The header is padded with spaces to a multiple of 8 bytes.
+     */
+    public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) throws IOException {
+        JsonObject h = new JsonObject();
+        if (metadata != null && !metadata.isEmpty()) {
+            JsonObject m = new JsonObject();
+            metadata.forEach(m::addProperty);
+            h.add("__metadata__", m);
+        }
+        long off = 0;
+        List<byte[]> data = new ArrayList<>();
+        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+            NDArray a = e.getValue();
+            byte[] bytes = bytes(a);
+            JsonObject t = new JsonObject();
+            t.addProperty("dtype", code(a.getDataType()));
+            var shape = new com.google.gson.JsonArray();
+            for (long d : a.getShape().getShape()) shape.add(d);
+            t.add("shape", shape);
+            var offs = new com.google.gson.JsonArray();
+            offs.add(off);
+            offs.add(off + bytes.length);
+            t.add("data_offsets", offs);
+            h.add(e.getKey(), t);
+            data.add(bytes);
+            off += bytes.length;
+        }
+        byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
+        int padded = (header.length + 7) / 8 * 8;
+        byte[] hp = Arrays.copyOf(header, padded);
+        Arrays.fill(hp, header.length, padded, (byte) ' ');
+        try (OutputStream os = Files.newOutputStream(file)) {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, padded);
+            os.write(len.array());
+            os.write(hp);
+            for (byte[] b : data) os.write(b);
+        }
+    }
+
+    private static byte[] bytes(NDArray a) {
+        ByteBuffer b = a.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+}
