@@ -42,10 +42,10 @@ TEXT_VOCAB = 50
 TEXT_T = 16
 
 
-def _text(norm_first, activation):
-    return text_config(dict(vocab_size=TEXT_VOCAB, d_model=32, nhead=4, num_layers=2, dim_feedforward=64,
+def _text(norm_first, activation, layers=2, classes=3):
+    return text_config(dict(vocab_size=TEXT_VOCAB, d_model=32, nhead=4, num_layers=layers, dim_feedforward=64,
                             max_length=TEXT_T, norm_first=norm_first, activation=activation, layer_norm_eps=1e-5,
-                            pad_id=0, num_classes=3))
+                            pad_id=0, num_classes=classes))
 
 
 # name -> (family, torch spec, head module, input shape without batch)
@@ -70,6 +70,12 @@ CASES = {
                   [TEXT_T]),
     "text_pre": ("torch-text-encoder", {"class": "TextClassifier", "config": _text(True, "gelu")}, "head",
                  [TEXT_T]),
+    # A deeper pre-norm encoder with another head: the partner of text_pre in depth-merge tests.
+    "text_pre3": ("torch-text-encoder", {"class": "TextClassifier", "config": _text(True, "gelu", 3, 2)}, "head",
+                  [TEXT_T]),
+    # A deeper post-norm encoder: post-norm layers have no exact identity, so depth merging must refuse it.
+    "text_post3": ("torch-text-encoder", {"class": "TextClassifier", "config": _text(False, "relu", 3, 2)}, "head",
+                   [TEXT_T]),
 }
 
 

@@ -150,6 +150,21 @@ public final class IdentityExpansion {
         shapes.put(n.name(), n.op().outShape(n.inputs().stream().map(shapes::get).toList()));
     }
 
+    /**
+     * A zeroed residual branch is an identity only when the unit ends in its residual add (or a ReLU
+     * of it, whose input is already non-negative). A post-norm transformer layer ends in a LayerNorm
+     * of the sum, which re-normalizes the stream: no exact identity exists, so say so.
+     */
+    static void requireIdentityPossible(Graph g, Unit u) {
+        Node out = g.node(u.output());
+        boolean ok = out.op() instanceof org.hetmerge.model.op.Add
+                || (out.op() instanceof org.hetmerge.model.op.Relu && g.node(out.inputs().get(0)).op() instanceof org.hetmerge.model.op.Add);
+        if (!ok) {
+            throw new UserException("unit " + u.name() + " ends in " + out.op().type() + " (" + out.name() + "), not in its residual add: a shallower model cannot be"
+                    + " expanded to this depth with exact identity units (post-norm transformer layers re-normalize the stream); depth merging needs pre-norm layers");
+        }
+    }
+
     private static String identityUnit(Graph deep, Unit template, String stream, List<Node> nodes, Map<String, int[]> shapes,
                                        Params params, Map<String, String> dSpaceOf, List<Unit> units) {
         String in = externalInput(deep, template);
@@ -159,6 +174,7 @@ public final class IdentityExpansion {
         local.put(in, stream);
         List<String> names = new ArrayList<>();
         boolean residual = template.kind() == Unit.Kind.RESIDUAL;
+        if (residual) requireIdentityPossible(deep, template);
         NDManager pm = params.manager();
         for (String nn : template.nodes()) {
             Node t = deep.node(nn);

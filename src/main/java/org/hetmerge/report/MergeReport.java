@@ -177,6 +177,8 @@ public final class MergeReport {
             for (String x : n) shortNames.add(!prefix.isEmpty() && x.startsWith(prefix) ? x.substring(prefix.length()) : x);
             String joined = String.join(", ", shortNames);
             if (!prefix.isEmpty() && joined.length() <= 60 && shortNames.stream().allMatch(x -> x.matches("[A-Za-z]+"))) return joined;
+            // Names of brought data (folder names, TSV labels) read better than their ids.
+            if (prefix.isEmpty() && joined.length() <= 60 && n.stream().allMatch(x -> x.matches("[A-Za-z0-9_-]+") && !x.matches("\\d+"))) return joined;
         }
         return label(task.getAsJsonArray("classes"));
     }
