@@ -29,7 +29,7 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true, description = "Output directory.")
     Path out;
 
-    @Option(names = "--force", description = "Replace the output directory if it is a hetmerge output.")
+    @Option(names = "--force", description = "Replace the output directory if it exists.")
     boolean force;
 
     @Mixin

@@ -70,7 +70,7 @@ public final class ImportCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, description = "Output model directory.")
     Path out;
 
-    @Option(names = "--force", description = "Replace the output directory if it is a hetmerge output.")
+    @Option(names = "--force", description = "Replace the output directory if it exists.")
     boolean force;
 
     @Mixin
