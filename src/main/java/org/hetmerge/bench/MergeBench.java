@@ -11,7 +11,7 @@ import org.hetmerge.data.Batches;
 import org.hetmerge.data.FashionMnist;
 import org.hetmerge.data.Samples;
 import org.hetmerge.data.Splits;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.merge.MergeEngine;
 import org.hetmerge.merge.MergeOptions;
 import org.hetmerge.model.Executor;
@@ -39,8 +39,8 @@ public final class MergeBench {
     public static Result run(ArchSpec spec, ArchSpec other, String method, int calib, int rounds, Splits data, List<List<Integer>> tasks) {
         try (NDManager mgr = org.hetmerge.util.Torch.newManager()) {
             List<Model> models = new ArrayList<>();
-            models.add(ModelFactory.create(spec, data.info().inputShape(), Task.of(data.info(), tasks.get(0)), 1, mgr));
-            models.add(ModelFactory.create(other, data.info().inputShape(), Task.of(data.info(), tasks.get(1)), 2, mgr));
+            models.add(ModelFactory.create(spec, data.info().inputShape(), Task.of(data.info().name(), data.info().classNames(), tasks.get(0)), 1, mgr));
+            models.add(ModelFactory.create(other, data.info().inputShape(), Task.of(data.info().name(), data.info().classNames(), tasks.get(1)), 2, mgr));
             MergeOptions opt = new MergeOptions(method, 0.5, 1.0, null, calib, true, 1, 250);
             int[] idx = Calibration.sample(data, tasks, calib, 1);
             double bestFwd = Double.MAX_VALUE, bestMerge = Double.MAX_VALUE;

@@ -15,7 +15,7 @@ import ai.djl.training.tracker.Tracker;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.hetmerge.data.FashionMnist;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.model.zoo.ArchSpec;
 import org.hetmerge.train.ModelFactory;
 import org.hetmerge.train.Recipe;
@@ -35,7 +35,7 @@ public final class TrainBench {
 
     public static Result run(int depth, double width, int batch, int steps, int rounds) {
         Torch.engine();
-        Task task = Task.of(FashionMnist.INFO, List.of(0, 1, 2, 3, 4));
+        Task task = Task.of(FashionMnist.INFO.name(), FashionMnist.INFO.classNames(), List.of(0, 1, 2, 3, 4));
         ArchSpec spec = new ArchSpec("resnet", depth, width, List.of(), "linear", 64, 16f);
         double bestIr = 0, bestDjl = 0;
         java.util.List<Double> ratios = new java.util.ArrayList<>();

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.hetmerge.data.Datasets;
 import org.hetmerge.data.Splits;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.eval.Accuracy;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.ModelIO;
@@ -47,7 +47,7 @@ public final class EvalCommand implements Callable<Integer> {
             Splits data = loaded.data();
             for (String n : loaded.notes()) System.err.println("hetmerge: note: " + n);
             List<Integer> cls = classes != null
-                    ? Task.parseClasses(classes, data.info())
+                    ? org.hetmerge.data.Classes.parse(classes, data.info())
                     : m.tasks().stream().flatMap(t -> t.task().classes().stream()).distinct().toList();
             Accuracy.Result r = Accuracy.evaluate(m, data, cls, batchSize);
             if (json) {

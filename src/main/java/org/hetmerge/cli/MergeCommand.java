@@ -107,17 +107,21 @@ public final class MergeCommand implements Callable<Integer> {
             Splits data = loaded.data();
             Progress.info("merging " + String.join(" + ", names) + " with " + method + (stopAt != null ? " (stop at " + stopAt + ")" : ""));
             JsonObject prov = Provenance.now(CliArgs.command());
-            MergeRun.Baseline base = MergeRun.baseline(ms, names, data, mgr, 500);
+            MergeRun.Baseline base = MergeRun.baseline(ms, names, data, mgr, batchSize);
             MergeOptions full = new MergeOptions(method, alpha, beta, stopAt, calib, !noBnReset, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width), streamTap);
             MergeRun.Outcome o = MergeRun.run(ms, names, full, base, data, mgr, out.toString(), null, prov);
             o.report().getAsJsonObject("seconds").addProperty("eval", o.report().getAsJsonObject("seconds").get("eval").getAsDouble() + base.seconds());
             MergeEngine.Result r = o.result();
             Model merged = r.merged();
             JsonObject report = o.report();
+            // What the brought data could not score goes into the report with the merge's own notes.
+            List<String> notes = new ArrayList<>(loaded.notes());
+            notes.addAll(r.notes());
+            if (!loaded.notes().isEmpty()) report.add("data_notes", MergeReport.GSON.toJsonTree(loaded.notes()));
             TaskMetrics after = o.after();
             Map<String, Double> seconds = MergeReport.GSON.fromJson(report.get("seconds"), new com.google.gson.reflect.TypeToken<LinkedHashMap<String, Double>>() {}.getType());
             String md = "# hetmerge merge report\n\n" + MergeReport.markdown(List.of(report))
-                    + (r.notes().isEmpty() ? "" : "\nNotes:\n" + String.join("\n", r.notes().stream().map(n -> "- " + n).toList()) + "\n")
+                    + (notes.isEmpty() ? "" : "\nNotes:\n" + String.join("\n", notes.stream().map(n -> "- " + n).toList()) + "\n")
                     + "\nAccuracies in %, on " + after.samples() + " test samples of the tasks' classes. Joint: argmax over all tasks' classes; task: argmax over the task's own classes.\n"
                     + "Merge seconds exclude evaluation: " + seconds + ".\n\nCommand: `" + prov.get("command").getAsString() + "`\n";
             AtomicDir.write(out, force, tmp -> {

@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import org.hetmerge.data.DatasetInfo;
 import org.hetmerge.data.Datasets;
 import org.hetmerge.data.Splits;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.eval.Accuracy;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.ModelIO;
@@ -109,7 +109,7 @@ public final class TrainCommand implements Callable<Integer> {
         Main.applyCommon(common);
         AtomicDir.requireWritable(out, force);
         DatasetInfo info = Datasets.info(dataset, maxLength);
-        Task task = Task.of(info, Task.parseClasses(classes, info));
+        Task task = Task.of(info.name(), info.classNames(), org.hetmerge.data.Classes.parse(classes, info));
         boolean text = Datasets.isText(dataset);
         if (text != arch.equals("text")) {
             throw new UserException(text ? "--dataset " + dataset + " holds text: use --arch text" : "--arch text needs a text dataset (--dataset wordnet)");

@@ -98,23 +98,14 @@ public final class Vocabulary {
 
     /** A digest of the word list: models that share it share their token ids. */
     public String sha256() {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            for (String w : words) {
-                d.update(w.getBytes(StandardCharsets.UTF_8));
-                d.update((byte) '\n');
-            }
-            return HexFormat.of().formatHex(d.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return org.hetmerge.util.WordList.sha256(words);
     }
 
     public String toText() {
-        return String.join("\n", words) + "\n";
+        return org.hetmerge.util.WordList.toText(words);
     }
 
     public static Vocabulary fromText(String text) {
-        return new Vocabulary(List.of(text.split("\n")));
+        return new Vocabulary(org.hetmerge.util.WordList.fromText(text));
     }
 }

@@ -14,7 +14,7 @@ import org.hetmerge.align.Segmentation;
 import org.hetmerge.data.Datasets;
 import org.hetmerge.data.FashionMnist;
 import org.hetmerge.data.Splits;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.data.Vocabulary;
 import org.hetmerge.data.WordNet;
 import org.hetmerge.merge.MergeEngine;
@@ -131,7 +131,7 @@ public final class Demo {
     }
 
     public static List<Integer> classes(String names) {
-        return Task.parseClasses(names, WordNet.info(WordNet.DEFAULT_LENGTH));
+        return org.hetmerge.data.Classes.parse(names, WordNet.info(WordNet.DEFAULT_LENGTH));
     }
 
     /** Runs the plan and writes the report into {@code out}; returns report.json. */
@@ -164,7 +164,7 @@ public final class Demo {
                     data = images;
                     identity = "fashion-mnist:" + images.trainData().count() + "+" + images.testData().count();
                 }
-                Task task = Task.of(data.info(), r.classes());
+                Task task = Task.of(data.info().name(), data.info().classNames(), r.classes());
                 ModelCache.Entry e = cache.getOrTrain(r.label(), arch, task, r.recipe(), data, vocab, identity, command, mgr);
                 models.put(r.label(), e.model());
                 JsonObject tr = e.model().info().getAsJsonObject("training");
@@ -189,7 +189,7 @@ public final class Demo {
                 long tp = System.nanoTime();
                 List<Model> pair = List.of(models.get(p.a()), models.get(p.b()));
                 List<String> names = List.of(p.a(), p.b());
-                Splits data = Datasets.forModels(pair, names, dataDir);
+                Splits data = org.hetmerge.eval.ModelData.load(pair, names, dataDir, null, null).data();
                 Progress.info("pair " + p.name() + ": " + p.title());
                 MergeRun.Baseline base = MergeRun.baseline(pair, names, data, mgr, 500);
                 JsonArray merges = new JsonArray();

@@ -15,9 +15,11 @@ import org.hetmerge.data.FolderImages;
 import org.hetmerge.data.ImageFolder;
 import org.hetmerge.data.Samples;
 import org.hetmerge.data.Splits;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.data.TextData;
 import org.hetmerge.data.TsvText;
+import org.hetmerge.data.Vocabulary;
+import org.hetmerge.data.WordNet;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.ModelIO;
 import org.hetmerge.model.TaskHead;
@@ -44,12 +46,7 @@ public final class ModelData {
      */
     public static Loaded load(List<Model> models, List<String> names, Path dataDir, Path data, Path evalData) {
         if (data == null) {
-            for (int i = 0; i < models.size(); i++) {
-                if (!Datasets.NAMES.contains(models.get(i).dataset())) {
-                    throw new UserException(names.get(i) + " was not trained on a built-in dataset: give its data with --data PATH (an ImageFolder directory or a TSV file)");
-                }
-            }
-            return new Loaded(models, Datasets.forModels(models, names, dataDir), List.of());
+            return new Loaded(models, builtIn(models, names, dataDir), List.of());
         }
         if (evalData == null && Files.isDirectory(data.resolve("train"))) {
             for (String split : List.of("val", "test")) {
@@ -112,6 +109,47 @@ public final class ModelData {
         List<Model> out = new ArrayList<>();
         for (Model m : models) out.add(withClasses(m, info));
         return new Loaded(out, splits, notes);
+    }
+
+    /**
+     * The test/calibration data of models that will be evaluated or merged together: one dataset, and
+     * for text one vocabulary (the one each model was trained with, rebuilt from the data and checked).
+     */
+    static Splits builtIn(List<Model> models, List<String> names, Path dataDir) {
+        String dataset = models.get(0).dataset();
+        for (int i = 1; i < models.size(); i++) {
+            if (!models.get(i).dataset().equals(dataset)) {
+                throw new UserException(names.get(i) + " is a " + models.get(i).dataset() + " model but " + names.get(0) + " is a " + dataset + " model");
+            }
+        }
+        Vocabulary v0 = vocabulary(models.get(0));
+        for (int i = 1; i < models.size(); i++) {
+            Vocabulary v = vocabulary(models.get(i));
+            if ((v == null) != (v0 == null) || (v != null && !v.sha256().equals(v0.sha256()))) {
+                throw new UserException(names.get(i) + " and " + names.get(0) + " have different vocabularies (" + (v == null ? "none" : v.size() + " words")
+                        + " vs " + (v0 == null ? "none" : v0.size() + " words") + "): token ids would not mean the same words; train them with the same --vocab");
+            }
+        }
+        if (!Datasets.NAMES.contains(dataset)) {
+            throw new UserException(names.get(0) + " was not trained on a built-in dataset: give its data with --data PATH (an ImageFolder directory or a TSV file)");
+        }
+        if (!Datasets.isText(dataset)) return Datasets.images(dataset, dataDir);
+        if (v0 == null) throw new UserException(names.get(0) + " is a " + dataset + " model without a vocabulary (" + ModelIO.VOCAB_FILE + ")");
+        int length = models.get(0).graph().inputShape()[0];
+        for (int i = 1; i < models.size(); i++) {
+            if (models.get(i).graph().inputShape()[0] != length) {
+                throw new UserException(names.get(i) + " reads " + models.get(i).graph().inputShape()[0] + " tokens but " + names.get(0) + " reads " + length + " (--max-length)");
+            }
+        }
+        WordNet.Loaded l = WordNet.load(dataDir, v0.size() - 2, length);
+        if (!l.vocabulary().sha256().equals(v0.sha256())) {
+            throw new UserException("the vocabulary of " + names.get(0) + " differs from the one built from this WordNet (" + WordNet.locate(dataDir) + "): a different WordNet version?");
+        }
+        return l.splits();
+    }
+    static Vocabulary vocabulary(Model m) {
+        List<String> words = ModelIO.vocabulary(m);
+        return words == null ? null : new Vocabulary(words);
     }
 
     /** The same model (sharing its tensors) with tasks in the data's class ids. */

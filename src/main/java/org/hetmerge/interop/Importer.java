@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.model.Graph;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.Params;

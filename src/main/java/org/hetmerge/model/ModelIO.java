@@ -22,12 +22,12 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.hetmerge.data.Task;
 import org.hetmerge.model.op.Op;
 import org.hetmerge.model.op.ParamDef;
 import org.hetmerge.model.zoo.ArchSpec;
 import org.hetmerge.util.AtomicDir;
 import org.hetmerge.util.UserException;
+import org.hetmerge.util.WordList;
 
 /**
  * Model directories: {@code model.json} (architecture, graph, tasks, provenance) and
@@ -82,8 +82,8 @@ public final class ModelIO {
         try (OutputStream os = Files.newOutputStream(dir.resolve(WEIGHTS))) {
             m.params().toNDList().encode(os, NDList.Encoding.SAFETENSORS);
         }
-        org.hetmerge.data.Vocabulary v = vocabulary(m);
-        if (v != null) Files.writeString(dir.resolve(VOCAB_FILE), v.toText(), StandardCharsets.UTF_8);
+        List<String> v = vocabulary(m);
+        if (v != null) Files.writeString(dir.resolve(VOCAB_FILE), WordList.toText(v), StandardCharsets.UTF_8);
         String tok = tokenizerJson(m);
         if (tok != null) Files.writeString(dir.resolve(TOKENIZER_FILE), tok, StandardCharsets.UTF_8);
     }
@@ -110,21 +110,21 @@ public final class ModelIO {
         }
     }
 
-    /** A text model's vocabulary (null for image models). */
-    public static org.hetmerge.data.Vocabulary vocabulary(Model m) {
+    /** A text model's vocabulary: its words in id order (null for image and imported models). */
+    public static List<String> vocabulary(Model m) {
         JsonObject v = m.info().has(VOCABULARY) ? m.info().getAsJsonObject(VOCABULARY) : null;
         if (v == null || !v.has("words")) return null;
         List<String> words = new ArrayList<>();
         for (JsonElement e : v.getAsJsonArray("words")) words.add(e.getAsString());
-        return new org.hetmerge.data.Vocabulary(words);
+        return words;
     }
 
-    public static void setVocabulary(JsonObject info, org.hetmerge.data.Vocabulary v, int maxLength) {
+    public static void setVocabulary(JsonObject info, List<String> words, int maxLength) {
         JsonObject o = new JsonObject();
-        o.addProperty("size", v.size());
+        o.addProperty("size", words.size());
         o.addProperty("maxLength", maxLength);
-        o.addProperty("sha256", v.sha256());
-        o.add("words", GSON.toJsonTree(v.words()));
+        o.addProperty("sha256", WordList.sha256(words));
+        o.add("words", GSON.toJsonTree(words));
         info.add(VOCABULARY, o);
     }
 
@@ -176,14 +176,14 @@ public final class ModelIO {
         if (info.has(VOCABULARY)) {
             Path vf = dir.resolve(VOCAB_FILE);
             if (!Files.isRegularFile(vf)) throw new UserException(dir + " is a text model but " + VOCAB_FILE + " is missing");
-            org.hetmerge.data.Vocabulary v;
+            List<String> v;
             try {
-                v = org.hetmerge.data.Vocabulary.fromText(Files.readString(vf, StandardCharsets.UTF_8));
+                v = WordList.fromText(Files.readString(vf, StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new UserException("cannot read " + vf + ": " + e.getMessage());
             }
             String want = info.getAsJsonObject(VOCABULARY).get("sha256").getAsString();
-            if (!v.sha256().equals(want)) throw new UserException(vf + " does not match the digest in " + MODEL_JSON + " (edited or from another model?)");
+            if (!WordList.sha256(v).equals(want)) throw new UserException(vf + " does not match the digest in " + MODEL_JSON + " (edited or from another model?)");
             setVocabulary(info, v, info.getAsJsonObject(VOCABULARY).get("maxLength").getAsInt());
         }
         Params params = new Params(parent);

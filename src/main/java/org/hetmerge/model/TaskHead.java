@@ -1,7 +1,6 @@
 package org.hetmerge.model;
 
 import java.util.List;
-import org.hetmerge.data.Task;
 
 /**
  * Where a model scores one of its tasks: the graph output and the columns of that output that hold

@@ -3,7 +3,7 @@ package org.hetmerge.train;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import java.util.List;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.model.Graph;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.Params;

@@ -3,7 +3,7 @@ package org.hetmerge.train;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import org.hetmerge.data.Splits;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.data.TextData;
 import org.hetmerge.data.Vocabulary;
 import org.hetmerge.eval.Accuracy;
@@ -25,7 +25,7 @@ public final class TrainJob {
         try {
             Progress.info(String.format("training %s on %s classes %s (%s), %d parameters",
                     spec.label(), task.dataset(), task.classesLabel(), String.join(", ", task.classNames()), fresh.graph().parameterCount()));
-            if (vocabulary != null) ModelIO.setVocabulary(fresh.info(), vocabulary, data.info().inputShape()[0]);
+            if (vocabulary != null) ModelIO.setVocabulary(fresh.info(), vocabulary.words(), data.info().inputShape()[0]);
             Trainer.Result r = Trainer.train(fresh.graph(), fresh.params(), fresh.tasks().get(0), data, recipe);
             Accuracy.Result acc = Accuracy.evaluate(fresh, data, task.classes(), 500);
             JsonObject training = new com.google.gson.Gson().toJsonTree(recipe).getAsJsonObject();

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.zip.GZIPOutputStream;
 import org.hetmerge.TestSupport;
+import org.hetmerge.model.Task;
 import org.hetmerge.util.UserException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,15 +82,15 @@ class DataTest {
     @Test
     void classListsParseRangesNamesAndRejectDuplicatesAndOutOfRange() {
         DatasetInfo f = FashionMnist.INFO;
-        assertThat(Task.parseClasses("0-4", f)).containsExactly(0, 1, 2, 3, 4);
-        assertThat(Task.parseClasses("5-7,9", f)).containsExactly(5, 6, 7, 9);
-        assertThat(Task.parseClasses("Sandal,Bag", f)).containsExactly(5, 8);
-        assertThatThrownBy(() -> Task.parseClasses("0,1,1", f)).hasMessageContaining("class 1 is listed twice");
-        assertThatThrownBy(() -> Task.parseClasses("0-4,3", f)).hasMessageContaining("class 3 is listed twice");
-        assertThatThrownBy(() -> Task.parseClasses("8-10", f)).hasMessageContaining("class 10 is out of range").hasMessageContaining("0-9");
-        assertThatThrownBy(() -> Task.parseClasses("4-2", f)).hasMessageContaining("empty");
-        assertThatThrownBy(() -> Task.parseClasses("Hat", f)).hasMessageContaining("'Hat' is not a class");
-        Task t = Task.of(f, List.of(0, 1, 2, 3, 4));
+        assertThat(org.hetmerge.data.Classes.parse("0-4", f)).containsExactly(0, 1, 2, 3, 4);
+        assertThat(org.hetmerge.data.Classes.parse("5-7,9", f)).containsExactly(5, 6, 7, 9);
+        assertThat(org.hetmerge.data.Classes.parse("Sandal,Bag", f)).containsExactly(5, 8);
+        assertThatThrownBy(() -> org.hetmerge.data.Classes.parse("0,1,1", f)).hasMessageContaining("class 1 is listed twice");
+        assertThatThrownBy(() -> org.hetmerge.data.Classes.parse("0-4,3", f)).hasMessageContaining("class 3 is listed twice");
+        assertThatThrownBy(() -> org.hetmerge.data.Classes.parse("8-10", f)).hasMessageContaining("class 10 is out of range").hasMessageContaining("0-9");
+        assertThatThrownBy(() -> org.hetmerge.data.Classes.parse("4-2", f)).hasMessageContaining("empty");
+        assertThatThrownBy(() -> org.hetmerge.data.Classes.parse("Hat", f)).hasMessageContaining("'Hat' is not a class");
+        Task t = Task.of(f.name(), f.classNames(), List.of(0, 1, 2, 3, 4));
         assertThat(t.classNames()).containsExactly("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat");
         assertThat(t.classesLabel()).isEqualTo("0-4");
     }

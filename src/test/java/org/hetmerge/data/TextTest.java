@@ -87,9 +87,9 @@ public class TextTest {
         try (NDManager m = TestSupport.manager()) {
             Model a = ModelFactory.create(TransformerTest.text(1, 8, 2), new int[] {10}, MergeExactnessTest.TASK, 1, m);
             Model b = ModelFactory.create(TransformerTest.text(1, 8, 2), new int[] {10}, MergeExactnessTest.TASK, 2, m);
-            ModelIO.setVocabulary(a.info(), Vocabulary.build(CORPUS, 3), 10);
-            ModelIO.setVocabulary(b.info(), Vocabulary.build(CORPUS, 4), 10);
-            assertThatThrownBy(() -> Datasets.forModels(List.of(a, b), List.of("A", "B"), null))
+            ModelIO.setVocabulary(a.info(), Vocabulary.build(CORPUS, 3).words(), 10);
+            ModelIO.setVocabulary(b.info(), Vocabulary.build(CORPUS, 4).words(), 10);
+            assertThatThrownBy(() -> org.hetmerge.eval.ModelData.load(List.of(a, b), List.of("A", "B"), null, null, null))
                     .isInstanceOf(UserException.class).hasMessageContaining("B and A have different vocabularies");
         }
     }

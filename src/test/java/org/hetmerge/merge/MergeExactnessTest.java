@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.hetmerge.TestSupport;
 import org.hetmerge.data.Splits;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.model.Executor;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.Space;

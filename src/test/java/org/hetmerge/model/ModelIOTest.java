@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.hetmerge.TestSupport;
 import org.hetmerge.data.FashionMnist;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.model.zoo.ArchSpec;
 import org.hetmerge.train.ModelFactory;
 import org.hetmerge.util.UserException;
@@ -23,7 +23,7 @@ class ModelIOTest {
     @TempDir
     Path tmp;
 
-    static final Task TASK = Task.of(FashionMnist.INFO, List.of(5, 6, 7, 8, 9));
+    static final Task TASK = Task.of(FashionMnist.INFO.name(), FashionMnist.INFO.classNames(), List.of(5, 6, 7, 8, 9));
 
     @Test
     void savedAndLoadedModelsComputeIdenticalOutputs() throws Exception {

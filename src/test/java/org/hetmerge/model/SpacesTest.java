@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.hetmerge.data.FashionMnist;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.model.zoo.ArchSpec;
 import org.hetmerge.model.zoo.Zoo;
 import org.junit.jupiter.api.Test;
 
 class SpacesTest {
-    static final Task TASK = Task.of(FashionMnist.INFO, List.of(0, 1, 2, 3, 4));
+    static final Task TASK = Task.of(FashionMnist.INFO.name(), FashionMnist.INFO.classNames(), List.of(0, 1, 2, 3, 4));
 
     static Graph build(String arch, int depth, double width) {
         return Zoo.build(ArchSpec.of(arch, depth, width), FashionMnist.INFO.inputShape(), TASK);

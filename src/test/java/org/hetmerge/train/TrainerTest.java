@@ -9,7 +9,7 @@ import org.hetmerge.TestSupport;
 import org.hetmerge.data.DatasetInfo;
 import org.hetmerge.data.ImageData;
 import org.hetmerge.data.Splits;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.eval.Accuracy;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.zoo.ArchSpec;

@@ -2,7 +2,7 @@ package org.hetmerge.model.zoo;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.hetmerge.data.Task;
+import org.hetmerge.model.Task;
 import org.hetmerge.model.Graph;
 import org.hetmerge.model.Node;
 import org.hetmerge.model.Unit;
@@ -173,7 +173,7 @@ public final class Zoo {
         ArchSpec.Transformer t = transformer(spec, d);
         if (t.vocab() < 1) throw new UserException("text needs a vocabulary size");
         List<String> embed = new ArrayList<>();
-        String mask = b.add(embed, "embed.mask", new PadMask(org.hetmerge.data.Vocabulary.PAD_ID), Graph.INPUT);
+        String mask = b.add(embed, "embed.mask", new PadMask(0 /* the padding id of hetmerge's word vocabularies */), Graph.INPUT);
         String x = b.add(embed, "embed.tokens", new Embedding(t.vocab(), d), Graph.INPUT);
         if (t.pool().equals("cls")) throw new UserException("text models pool by mean over real tokens (--pool mean)");
         x = b.add(embed, "embed.pos", new PositionalEmbedding(in[0], d), x);

@@ -6,31 +6,15 @@ import java.util.List;
 import java.util.Set;
 import org.hetmerge.util.UserException;
 
-/**
- * A task: a dataset and an ordered list of its classes (global class ids of the dataset).
- *
- * @param dataset dataset name, e.g. "fashion-mnist"
- * @param classes global class ids, in task order
- * @param classNames names of those classes
- * @param datasetClasses number of classes of the whole dataset
- */
-public record Task(String dataset, List<Integer> classes, List<String> classNames, int datasetClasses) {
-    public Task {
-        classes = List.copyOf(classes);
-        classNames = List.copyOf(classNames);
-    }
-
-    public static Task of(DatasetInfo info, List<Integer> classes) {
-        List<String> names = new ArrayList<>();
-        for (int c : classes) names.add(info.classNames().get(c));
-        return new Task(info.name(), classes, names, info.classNames().size());
-    }
+/** Class lists as users write them. */
+public final class Classes {
+    private Classes() {}
 
     /**
      * Parses "0-4", "0,1,2", "5-7,9" or class names ("noun.animal,noun.plant").
      * Rejects duplicates and ids out of range with a message naming the offender.
      */
-    public static List<Integer> parseClasses(String spec, DatasetInfo info) {
+    public static List<Integer> parse(String spec, DatasetInfo info) {
         if (spec == null || spec.isBlank()) throw new UserException("--classes is empty");
         int n = info.classNames().size();
         List<Integer> out = new ArrayList<>();
@@ -60,11 +44,4 @@ public record Task(String dataset, List<Integer> classes, List<String> className
         return out;
     }
 
-    public String classesLabel() {
-        List<Integer> c = classes;
-        boolean contiguous = true;
-        for (int i = 1; i < c.size(); i++) contiguous &= c.get(i) == c.get(i - 1) + 1;
-        if (contiguous && c.size() > 2) return c.get(0) + "-" + c.get(c.size() - 1);
-        return String.join(",", c.stream().map(String::valueOf).toList());
-    }
 }
