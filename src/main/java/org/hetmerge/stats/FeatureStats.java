@@ -1,23 +1,29 @@
 package org.hetmerge.stats;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Streaming mean and co-moment of the concatenated features of one space (n = Σ n_i columns).
  * Each batch is centered on its own mean and its co-moment computed by libtorch in float32; batches
  * are combined in float64 with Chan's parallel formula, so memory is O(n²) and precision does not
- * degrade with the number of samples.
+ * degrade with the number of samples. The float64 accumulators live in libtorch while batches
+ * arrive (no n² copy into Java per batch) and come to Java once, when {@link #finish()} is called
+ * (or the statistics are first read).
  */
 public final class FeatureStats {
     private final int n;
     private long count;
-    private final double[] mean;
-    private final double[] comoment; // n × n, row-major
+    private double[] mean;
+    private double[] comoment; // n × n, row-major; null while the accumulators are native
+    private NDArray nativeMean;
+    private NDArray nativeComoment;
 
     public FeatureStats(int n) {
         this.n = n;
-        this.mean = new double[n];
-        this.comoment = new double[n * n];
     }
 
     public int size() {
@@ -28,28 +34,52 @@ public final class FeatureStats {
         return count;
     }
 
-    /** Adds rows × n observations (a float32 NDArray). */
+    /** Adds rows × n observations (a float32 NDArray). Temporaries are freed before it returns. */
     public void add(NDArray rows) {
         long b = rows.getShape().get(0);
         if (rows.getShape().get(1) != n) throw new IllegalArgumentException("expected " + n + " features, got " + rows.getShape());
         if (b == 0) return;
-        NDArray mu = rows.mean(new int[] {0});
-        NDArray centered = rows.sub(mu);
-        float[] m2 = centered.transpose().matMul(centered).toFloatArray();
-        float[] bm = mu.toFloatArray();
+        if (comoment != null) throw new IllegalStateException("statistics already finished");
+        if (nativeMean == null) {
+            NDManager m = rows.getManager();
+            nativeMean = m.zeros(new Shape(n), DataType.FLOAT64);
+            nativeComoment = m.zeros(new Shape(n, n), DataType.FLOAT64);
+            // The accumulators outlive the batch scope they were made in.
+            NDScope.unregister(nativeMean, nativeComoment);
+        }
         long total = count + b;
         double wa = (double) count * b / total;
-        double[] delta = new double[n];
-        for (int i = 0; i < n; i++) delta[i] = bm[i] - mean[i];
-        for (int i = 0; i < n; i++) {
-            int row = i * n;
-            for (int j = 0; j < n; j++) comoment[row + j] += m2[row + j] + delta[i] * delta[j] * wa;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray mu = rows.mean(new int[] {0});
+            NDArray centered = rows.sub(mu);
+            NDArray m2 = centered.transpose().matMul(centered).toType(DataType.FLOAT64, false);
+            NDArray delta = mu.toType(DataType.FLOAT64, false).sub(nativeMean);
+            nativeComoment.addi(m2);
+            if (wa != 0) nativeComoment.addi(delta.reshape(n, 1).matMul(delta.reshape(1, n)).muli(wa));
+            nativeMean.addi(delta.muli((double) b / total));
         }
-        for (int i = 0; i < n; i++) mean[i] += delta[i] * b / total;
         count = total;
     }
 
+    /** Brings the accumulators to Java and frees the native ones (idempotent). */
+    public void finish() {
+        if (comoment != null) return;
+        if (nativeMean == null) {
+            mean = new double[n];
+            comoment = new double[n * n];
+            return;
+        }
+        mean = nativeMean.toDoubleArray();
+        comoment = nativeComoment.toDoubleArray();
+        nativeMean.close();
+        nativeComoment.close();
+        nativeMean = null;
+        nativeComoment = null;
+    }
+
     public double[] mean() {
+        finish();
         return mean.clone();
     }
 
@@ -59,6 +89,7 @@ public final class FeatureStats {
 
     /** Sample covariance (n × n). */
     public double[][] covariance() {
+        finish();
         double[][] c = new double[n][n];
         double d = Math.max(1, count - 1);
         for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) c[i][j] = comoment[i * n + j] / d;

@@ -67,6 +67,8 @@ public final class Statistics {
                 bar.step(to - from, null);
             });
         }
+        // One copy of each space's statistics into Java, native accumulators freed one by one.
+        for (FeatureStats f : stats.values()) f.finish();
         return stats;
     }
 

@@ -23,6 +23,7 @@ class FeatureStatsTest {
                 float[] part = java.util.Arrays.copyOfRange(all, cuts[c] * n, cuts[c + 1] * n);
                 s.add(m.create(part, new Shape(cuts[c + 1] - cuts[c], n)));
             }
+            s.finish(); // the accumulators live in the rows' manager until then
         }
         double[] mean = new double[n];
         for (int i = 0; i < rows; i++) for (int j = 0; j < n; j++) mean[j] += all[i * n + j] / (double) rows;
