@@ -50,7 +50,7 @@ run() {
     [[ -f $W/$name-s$s/model.json ]] || ./hetmerge import --family "$fam" "$W/$name-s$s.safetensors" --classes "$cls" "$@" --out "$W/$name-s$s" -q
   done
   /usr/bin/time -v -o "$W/$name-$METHOD.time" ./hetmerge merge "$W/$name-s1" "$W/$name-s2" --method "$METHOD" --data "$W/images" \
-    --calib "$CALIB" --batch-size 32 --out "$W/$name-$METHOD" --force -q > /dev/null
+    --calib "$CALIB" --batch-size "${BATCH:-16}" --out "$W/$name-$METHOD" --force -q > /dev/null
   echo "$name $METHOD: seconds $(python3 -c "import json; print(json.load(open('$W/$name-$METHOD/report.json'))['seconds'])")"
   grep -E "Maximum resident|Elapsed" "$W/$name-$METHOD.time"
 }

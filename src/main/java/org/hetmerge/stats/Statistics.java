@@ -53,6 +53,9 @@ public final class Statistics {
                 // Token taps of text models: padding positions are not observations.
                 NDArray keep = padId == null ? null : input.neq(padId).reshape(-1).nonzero().reshape(-1);
                 for (SpaceTaps s : spaces) {
+                    // Each space's concatenated rows are freed as soon as they are counted.
+                    try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+                    scope.suppressNotUsedWarning();
                     NDList parts = new NDList();
                     for (int i = 0; i < models.size(); i++) {
                         String t = s.taps().get(i);
@@ -63,6 +66,7 @@ public final class Statistics {
                         parts.add(stacked.size() == 1 ? stacked.get(0) : NDArrays.concat(stacked, 0));
                     }
                     stats.get(s.space()).add(parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1));
+                    }
                 }
                 bar.step(to - from, null);
             });
