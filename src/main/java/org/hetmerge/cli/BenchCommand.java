@@ -25,9 +25,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks, each measured as a ratio within one run:",
                 "  train  training throughput of the graph IR vs the same ResNet in DJL Blocks",
-                "  merge  merge time (stats + match + rewrite + BN reset) vs one forward pass of both models over the calibration images"},
+                "  merge  merge time (stats + match + rewrite + BN reset) vs one forward pass of both models over the calibration images",
+                "  zip    greedy zip of two spaces of --features features each (random correlations), cached vs full-rescan greedy"},
         footer = {"", "Examples:", "  hetmerge bench train", "  hetmerge bench train --depth 20 --width 1 --steps 40 --rounds 3",
-                "  hetmerge bench merge --width 2 --calib 1000 --method zip"})
+                "  hetmerge bench merge --width 2 --calib 1000 --method zip", "  hetmerge bench zip --features 4096 --no-rescan"})
 public final class BenchCommand implements Callable<Integer> {
     @Parameters(paramLabel = "WHAT", description = "train or merge", defaultValue = "train")
     String what;
@@ -41,13 +42,33 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--calib", defaultValue = "1000", description = "merge: calibration images (default ${DEFAULT-VALUE}).") int calib;
     @Option(names = "--method", defaultValue = "zip", description = "merge: method (default ${DEFAULT-VALUE}).") String method;
     @Option(names = "--arch", defaultValue = "resnet", description = "merge: resnet (Fashion-MNIST) or text (WordNet, width 64, 4 heads unless --depth/--width say otherwise) (default ${DEFAULT-VALUE}).") String arch;
+    @Option(names = "--features", defaultValue = "1024", description = "zip: features per model (default ${DEFAULT-VALUE}).") int features;
+    @Option(names = "--no-rescan", description = "zip: skip the O(n³) full-rescan greedy.") boolean noRescan;
     @Option(names = "--json") boolean json;
     @Mixin CommonOptions common;
+
+    Integer zip() {
+        if (features < 1) throw new org.hetmerge.util.UserException("--features must be ≥ 1, got " + features);
+        org.hetmerge.bench.ZipBench.Result r = org.hetmerge.bench.ZipBench.run(features, !noRescan, 1);
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("features", r.features());
+            o.addProperty("cached_s", r.cachedSeconds());
+            if (!noRescan) o.addProperty("rescan_s", r.rescanSeconds());
+            o.addProperty("same_groups", r.sameGroups());
+            System.out.println(o);
+        } else {
+            System.out.printf("greedy zip of 2 × %d features to %d: cached %.3f s%s%n", features, features, r.cachedSeconds(),
+                    noRescan ? "" : String.format(", full rescan %.3f s, same groups: %s", r.rescanSeconds(), r.sameGroups()));
+        }
+        return 0;
+    }
 
     public Integer call() {
         Main.applyCommon(common);
         if (what.equals("merge")) return merge();
-        if (!what.equals("train")) throw new org.hetmerge.util.UserException("unknown benchmark '" + what + "' (known: train, merge)");
+        if (what.equals("zip")) return zip();
+        if (!what.equals("train")) throw new org.hetmerge.util.UserException("unknown benchmark '" + what + "' (known: train, merge, zip)");
         TrainBench.Result r = TrainBench.run(depth, width, batch, steps, rounds);
         if (json) {
             JsonObject o = new JsonObject();

@@ -277,21 +277,7 @@ public final class Demo {
 
     /** Correlations of every cross-model pair of features that a merge put in one group, over all spaces. */
     static double[] matchedCorrelations(MergeEngine.Result r) {
-        List<Double> v = new ArrayList<>();
-        for (Map.Entry<String, double[][]> e : r.correlations().entrySet()) {
-            SpaceMerge sm = r.plan().get(e.getKey());
-            if (sm == null) continue;
-            double[][] c = e.getValue();
-            int w0 = sm.widths()[0];
-            for (int[] g : sm.groups()) {
-                for (int x = 0; x < g.length; x++) {
-                    for (int y = x + 1; y < g.length; y++) {
-                        if ((g[x] < w0) != (g[y] < w0) && g[x] < c.length && g[y] < c.length) v.add(c[g[x]][g[y]]);
-                    }
-                }
-            }
-        }
-        return v.stream().mapToDouble(Double::doubleValue).toArray();
+        return r.matchedCorrelations().values().stream().flatMapToDouble(java.util.Arrays::stream).toArray();
     }
 
     static List<Plot> ckaPlots(Pair p, MergeEngine.Result r) {

@@ -35,7 +35,7 @@ public final class MergeEngine {
     public record Alignment(String model, String deep, Map<String, double[][]> cka, Map<String, Map<String, Segmentation>> strategies, String chosen) {}
 
     /** Seconds per step, the plan, each merged space's correlations and alignments (for reports). */
-    public record Result(Model merged, Map<String, SpaceMerge> plan, Map<String, double[][]> correlations, Map<String, Double> seconds,
+    public record Result(Model merged, Map<String, SpaceMerge> plan, Map<String, double[]> matchedCorrelations, Map<String, Double> seconds,
                          int[] calibration, List<Alignment> alignments, List<String> notes) {}
 
     public static Result merge(List<Model> models, List<String> names, MergeOptions opt, Splits data, NDManager mgr) {
@@ -124,10 +124,16 @@ public final class MergeEngine {
         Map<String, SpaceMerge> plan = new LinkedHashMap<>();
         Map<String, double[][]> corrs = new LinkedHashMap<>();
         Map<String, SpaceMerge> headPlans = headMatching(matcher, spaces, presentOf, allWidths, stats, corrs, notes);
+        // A space's correlation matrix (n² doubles, 300 MB for a ViT-B MLP pair) is dropped once it
+        // is matched; what reports need of it, the correlations of matched pairs, is kept.
+        Map<String, double[]> matched = new LinkedHashMap<>();
         for (Map.Entry<String, int[]> e : presentOf.entrySet()) {
             String space = e.getKey();
             if (headPlans.containsKey(space)) {
                 plan.put(space, headPlans.get(space));
+                double[][] c = corrs.remove(space);
+                if (c != null) matched.put(space, matchedPairs(headPlans.get(space), c));
+                stats.remove(space);
                 continue;
             }
             int[] present = e.getValue();
@@ -139,9 +145,9 @@ public final class MergeEngine {
                 for (int f = 0; f < pw[0]; f++) singles.add(new int[] {f});
                 sm = SpaceMerge.fromGroups(space, pw, singles);
             } else {
-                double[][] corr = stats.get(space).correlation();
-                corrs.put(space, corr);
+                double[][] corr = stats.remove(space).correlation();
                 sm = matcher.match(space, corr, pw, opt.width().resolve(space, pw));
+                matched.put(space, matchedPairs(sm, corr));
             }
             plan.put(space, present.length == widths.length ? sm : SpaceMerge.withAbsent(sm, present, widths));
         }
@@ -178,7 +184,21 @@ public final class MergeEngine {
         // Text models share one vocabulary (checked when the data was loaded); the merged model keeps it.
         if (models.get(0).info().has(ModelIO.VOCABULARY)) merged.info().add(ModelIO.VOCABULARY, models.get(0).info().get(ModelIO.VOCABULARY).deepCopy());
         carryImport(models, merged);
-        return new Result(merged, plan, corrs, seconds, calib, alignments, notes);
+        return new Result(merged, plan, matched, seconds, calib, alignments, notes);
+    }
+
+    /** Correlations of every cross-model pair of features that a merge put in one group (first model vs the others). */
+    static double[] matchedPairs(SpaceMerge sm, double[][] c) {
+        List<Double> v = new ArrayList<>();
+        int w0 = sm.widths()[0];
+        for (int[] g : sm.groups()) {
+            for (int x = 0; x < g.length; x++) {
+                for (int y = x + 1; y < g.length; y++) {
+                    if ((g[x] < w0) != (g[y] < w0) && g[x] < c.length && g[y] < c.length) v.add(c[g[x]][g[y]]);
+                }
+            }
+        }
+        return v.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /**

@@ -71,8 +71,8 @@ public final class Statistics {
                 bar.step(to - from, null);
             });
         }
-        // One copy of each space's statistics into Java, native accumulators freed one by one.
-        for (FeatureStats f : stats.values()) f.finish();
+        // The accumulators stay native until each space is read (FeatureStats.finish), so Java holds
+        // one space's n² statistics at a time; they live in mgr, which outlives the merge.
         return stats;
     }
 

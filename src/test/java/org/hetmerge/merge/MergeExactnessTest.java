@@ -94,13 +94,6 @@ public class MergeExactnessTest {
                 float[] want = outputs(a, x);
                 for (MergeOptions opt : List.of(noReset("permute"), noReset("zip").withBeta(0), noReset("zip"))) {
                     MergeEngine.Result r = MergeEngine.merge(List.of(a, b), List.of("a", "b"), opt, data, m);
-                    if (System.getenv("DEBUG_ZIP") != null) r.correlations().forEach((k, c) -> {
-                        int h = c.length / 2;
-                        double within = -2, cross = 2;
-                        for (int i = 0; i < h; i++) for (int j = 0; j < h; j++) if (i != j) within = Math.max(within, c[i][j]);
-                        for (int[] g : r.plan().get(k).groups()) if (g.length == 2) cross = Math.min(cross, c[g[0]][g[1]]);
-                        System.out.println(spec.label() + " " + k + " maxWithin " + within + " minCrossMatched " + cross + " groups " + r.plan().get(k).groups().stream().map(java.util.Arrays::toString).toList());
-                    });
                     assertThat(TestSupport.maxAbsDiff(outputs(r.merged(), x), want)).as(spec.label() + " " + opt.method() + " beta " + opt.beta()).isLessThan(1e-4);
                 }
             }
