@@ -102,16 +102,18 @@ public final class FeatureStats {
      * nothing) and 0 with every other feature.
      */
     public double[][] correlation() {
-        double[][] c = covariance();
+        finish();
+        // Straight from the co-moment (no covariance matrix in between: one n² array less at a time).
         double[] sd = new double[n];
-        for (int i = 0; i < n; i++) sd[i] = Math.sqrt(Math.max(0, c[i][i]));
+        for (int i = 0; i < n; i++) sd[i] = Math.sqrt(Math.max(0, comoment[i * n + i]));
+        double eps = 1e-12 * Math.sqrt(Math.max(1, count - 1));
         double[][] r = new double[n][n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
                 if (i == j) r[i][j] = 1;
-                else if (sd[i] < 1e-12 && sd[j] < 1e-12) r[i][j] = sameConstant(mean[i], mean[j]) ? 1 : 0;
-                else if (sd[i] < 1e-12 || sd[j] < 1e-12) r[i][j] = 0;
-                else r[i][j] = Math.max(-1, Math.min(1, c[i][j] / (sd[i] * sd[j])));
+                else if (sd[i] < eps && sd[j] < eps) r[i][j] = sameConstant(mean[i], mean[j]) ? 1 : 0;
+                else if (sd[i] < eps || sd[j] < eps) r[i][j] = 0;
+                else r[i][j] = Math.max(-1, Math.min(1, comoment[i * n + j] / (sd[i] * sd[j])));
             }
         }
         return r;
