@@ -133,7 +133,7 @@ public final class MergeEngine {
                 plan.put(space, headPlans.get(space));
                 double[][] c = corrs.remove(space);
                 if (c != null) matched.put(space, matchedPairs(headPlans.get(space), c));
-                stats.remove(space);
+                if (stats.containsKey(space)) stats.remove(space).release();
                 continue;
             }
             int[] present = e.getValue();
@@ -145,7 +145,9 @@ public final class MergeEngine {
                 for (int f = 0; f < pw[0]; f++) singles.add(new int[] {f});
                 sm = SpaceMerge.fromGroups(space, pw, singles);
             } else {
-                double[][] corr = stats.remove(space).correlation();
+                FeatureStats fs = stats.remove(space);
+                double[][] corr = fs.correlation();
+                fs.release();
                 sm = matcher.match(space, corr, pw, opt.width().resolve(space, pw));
                 matched.put(space, matchedPairs(sm, corr));
             }

@@ -102,20 +102,46 @@ public final class FeatureStats {
      * nothing) and 0 with every other feature.
      */
     public double[][] correlation() {
-        finish();
-        // Straight from the co-moment (no covariance matrix in between: one n² array less at a time).
+        // Row blocks straight from the co-moment (native or Java): no n² covariance and no single
+        // n²-double array in the Java heap (300 MB for a ViT-B MLP pair, hard to place in one piece).
+        double[] mu = nativeMean != null ? nativeMean.toDoubleArray() : mean;
         double[] sd = new double[n];
-        for (int i = 0; i < n; i++) sd[i] = Math.sqrt(Math.max(0, comoment[i * n + i]));
+        double[] diag = nativeComoment != null ? copyAndClose(nativeComoment.reshape(-1).get(new ai.djl.ndarray.index.NDIndex("::" + (n + 1)))) : null;
+        for (int i = 0; i < n; i++) sd[i] = Math.sqrt(Math.max(0, diag != null ? diag[i] : comoment[i * n + i]));
         double eps = 1e-12 * Math.sqrt(Math.max(1, count - 1));
         double[][] r = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                if (i == j) r[i][j] = 1;
-                else if (sd[i] < eps && sd[j] < eps) r[i][j] = sameConstant(mean[i], mean[j]) ? 1 : 0;
-                else if (sd[i] < eps || sd[j] < eps) r[i][j] = 0;
-                else r[i][j] = Math.max(-1, Math.min(1, comoment[i * n + j] / (sd[i] * sd[j])));
+        int block = Math.max(1, (1 << 20) / Math.max(1, n));
+        for (int from = 0; from < n; from += block) {
+            int to = Math.min(n, from + block);
+            double[] rows = nativeComoment != null ? copyAndClose(nativeComoment.get(from + ":" + to)) : null;
+            for (int i = from; i < to; i++) {
+                int base = rows != null ? (i - from) * n : i * n;
+                double[] src = rows != null ? rows : comoment;
+                for (int j = 0; j < n; j++) {
+                    if (i == j) r[i][j] = 1;
+                    else if (sd[i] < eps && sd[j] < eps) r[i][j] = sameConstant(mu[i], mu[j]) ? 1 : 0;
+                    else if (sd[i] < eps || sd[j] < eps) r[i][j] = 0;
+                    else r[i][j] = Math.max(-1, Math.min(1, src[base + j] / (sd[i] * sd[j])));
+                }
             }
         }
         return r;
+    }
+
+    /** Views and slices are registered nowhere but the manager: close each as soon as it is read. */
+    private static double[] copyAndClose(NDArray a) {
+        try (a) {
+            return a.toDoubleArray();
+        }
+    }
+
+    /** Frees the native accumulators (the statistics cannot be read afterwards unless finished). */
+    public void release() {
+        if (nativeMean != null) {
+            nativeMean.close();
+            nativeComoment.close();
+            nativeMean = null;
+            nativeComoment = null;
+        }
     }
 }

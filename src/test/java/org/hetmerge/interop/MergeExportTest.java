@@ -101,6 +101,12 @@ class MergeExportTest {
         }
     }
 
+    /** Imports a text-encoder fixture with its config and the fixtures' tokenizer. */
+    static void importText(String fixture, String classes, Path out) {
+        cli("import", "--family", "torch-text-encoder", fx(fixture + ".safetensors").toString(), "--config", fx(fixture + ".config.json").toString(),
+                "--tokenizer", fx("tokenizer.json").toString(), "--classes", classes, "--out", out.toString());
+    }
+
     JsonObject exportJson(Path merged) throws Exception {
         Path export = tmp.resolve("probe");
         cli("export", merged.toString(), "--to", "torch", "--out", export.toString());
@@ -112,10 +118,8 @@ class MergeExportTest {
     @Test
     void textEncodersOfDifferentDepthMergeHeteroAndExport() throws Exception {
         Path t2 = tmp.resolve("t2"), t3 = tmp.resolve("t3");
-        cli("import", "--family", "torch-text-encoder", fx("text_pre.safetensors").toString(), "--config", fx("text_pre.config.json").toString(),
-                "--tokenizer", fx("tokenizer.json").toString(), "--classes", "p,q,r", "--out", t2.toString());
-        cli("import", "--family", "torch-text-encoder", fx("text_pre3.safetensors").toString(), "--config", fx("text_pre3.config.json").toString(),
-                "--tokenizer", fx("tokenizer.json").toString(), "--classes", "s,t", "--out", t3.toString());
+        importText("text_pre", "p,q,r", t2);
+        importText("text_pre3", "s,t", t3);
         StringBuilder tsv = new StringBuilder();
         SplittableRandom r = new SplittableRandom(9);
         String[] labels = {"p", "q", "r", "s", "t"};
@@ -142,10 +146,8 @@ class MergeExportTest {
     @Test
     void postNormEncodersRefuseDepthMergingWithAReason() throws Exception {
         Path t2 = tmp.resolve("p2"), t3 = tmp.resolve("p3");
-        cli("import", "--family", "torch-text-encoder", fx("text_post.safetensors").toString(), "--config", fx("text_post.config.json").toString(),
-                "--tokenizer", fx("tokenizer.json").toString(), "--classes", "p,q,r", "--out", t2.toString());
-        cli("import", "--family", "torch-text-encoder", fx("text_post3.safetensors").toString(), "--config", fx("text_post3.config.json").toString(),
-                "--tokenizer", fx("tokenizer.json").toString(), "--classes", "s,t", "--out", t3.toString());
+        importText("text_post", "p,q,r", t2);
+        importText("text_post3", "s,t", t3);
         Path data = Files.writeString(tmp.resolve("d.tsv"), "p\tw2 w3\nq\tw4\nr\tw5 w6\ns\tw7\nt\tw8 w9\n".repeat(8));
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         java.io.PrintStream old = System.err;

@@ -16,14 +16,18 @@ class FeatureStatsTest {
             all[i * n + 1] = all[i * n] * 2 + 5 + 0.1f * all[i * n + 1]; // strongly correlated, offset mean
             all[i * n + 4] = 3f;                                        // constant feature
         }
-        FeatureStats s = new FeatureStats(n);
+        FeatureStats s = new FeatureStats(n), onNative = new FeatureStats(n);
+        double[][] nativeCorrelation;
         try (NDManager m = TestSupport.manager()) {
             int[] cuts = {0, 7, 100, 101, 250, 300};
             for (int c = 0; c + 1 < cuts.length; c++) {
                 float[] part = java.util.Arrays.copyOfRange(all, cuts[c] * n, cuts[c + 1] * n);
                 s.add(m.create(part, new Shape(cuts[c + 1] - cuts[c], n)));
+                onNative.add(m.create(part, new Shape(cuts[c + 1] - cuts[c], n)));
             }
             s.finish(); // the accumulators live in the rows' manager until then
+            nativeCorrelation = onNative.correlation(); // read in row blocks from the native accumulators
+            onNative.release();
         }
         double[] mean = new double[n];
         for (int i = 0; i < rows; i++) for (int j = 0; j < n; j++) mean[j] += all[i * n + j] / (double) rows;
@@ -37,6 +41,7 @@ class FeatureStatsTest {
             }
         }
         double[][] r = s.correlation();
+        assertThat(nativeCorrelation).isDeepEqualTo(r);
         assertThat(r[0][1]).isGreaterThan(0.99);
         assertThat(r[2][2]).isEqualTo(1.0);
         assertThat(r[4][0]).isEqualTo(0.0);
