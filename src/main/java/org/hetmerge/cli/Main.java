@@ -21,7 +21,17 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code;
+        try {
+            code = run(args);
+        } catch (OutOfMemoryError e) {
+            // Statistics and weights live in libtorch; the Java heap (4 GB by default) holds one
+            // space's correlations at a time and brought images. Say how to give it more.
+            System.err.println("hetmerge: failed: the Java heap is full (" + Runtime.getRuntime().maxMemory() / (1 << 20)
+                    + " MB); run with more, e.g. HETMERGE_JAVA_OPTS=-Xmx8g ./hetmerge …");
+            code = 1;
+        }
+        System.exit(code);
     }
 
     /** Runs a command line and returns its exit code (used by tests, too). */

@@ -106,7 +106,13 @@ public final class FeatureStats {
         // n²-double array in the Java heap (300 MB for a ViT-B MLP pair, hard to place in one piece).
         double[] mu = nativeMean != null ? nativeMean.toDoubleArray() : mean;
         double[] sd = new double[n];
-        double[] diag = nativeComoment != null ? copyAndClose(nativeComoment.reshape(-1).get(new ai.djl.ndarray.index.NDIndex("::" + (n + 1)))) : null;
+        double[] diag = null;
+        if (nativeComoment != null) {
+            // Every view handle keeps the storage alive: close the flat view as well as the slice.
+            try (NDArray flat = nativeComoment.reshape(-1)) {
+                diag = copyAndClose(flat.get(new ai.djl.ndarray.index.NDIndex("::" + (n + 1))));
+            }
+        }
         for (int i = 0; i < n; i++) sd[i] = Math.sqrt(Math.max(0, diag != null ? diag[i] : comoment[i * n + i]));
         double eps = 1e-12 * Math.sqrt(Math.max(1, count - 1));
         double[][] r = new double[n][n];
