@@ -27,22 +27,45 @@ public record SpaceMerge(String space, int[] widths, List<int[]> groups, List<do
             if (seen[f] != 1) throw new IllegalStateException("space " + space + ": feature " + f + " is in " + seen[f] + " groups");
         }
         int r = groups.size();
-        List<double[][]> ms = new ArrayList<>();
-        List<double[][]> us = new ArrayList<>();
-        for (int i = 0; i < widths.length; i++) {
-            ms.add(new double[r][widths[i]]);
-            us.add(new double[widths[i]][r]);
+        int[] w = widths.clone();
+        List<int[]> gs = List.copyOf(groups);
+        // Dense M_i and U_i are built when asked for, not stored: a ViT-B MLP pair would otherwise
+        // keep 4 × 3072² doubles (300 MB) per space for the whole merge.
+        List<double[][]> ms = Lazy.of(w.length, i -> {
+            double[][] m = new double[r][w[i]];
+            for (int g = 0; g < r; g++) for (int f : gs.get(g)) if (modelOf(f, offset, w) == i) m[g][f - offset[i]] = 1.0 / gs.get(g).length;
+            return m;
+        });
+        List<double[][]> us = Lazy.of(w.length, i -> {
+            double[][] u = new double[w[i]][r];
+            for (int g = 0; g < r; g++) for (int f : gs.get(g)) if (modelOf(f, offset, w) == i) u[f - offset[i]][g] = 1.0;
+            return u;
+        });
+        return new SpaceMerge(space, w, gs, ms, us);
+    }
+
+    /** A list whose i-th matrix is computed on each {@code get(i)} (callers use each once per parameter). */
+    static final class Lazy extends java.util.AbstractList<double[][]> {
+        private final int size;
+        private final java.util.function.IntFunction<double[][]> make;
+
+        private Lazy(int size, java.util.function.IntFunction<double[][]> make) {
+            this.size = size;
+            this.make = make;
         }
-        for (int g = 0; g < r; g++) {
-            int[] grp = groups.get(g);
-            for (int f : grp) {
-                int i = modelOf(f, offset, widths);
-                int local = f - offset[i];
-                ms.get(i)[g][local] = 1.0 / grp.length;
-                us.get(i)[local][g] = 1.0;
-            }
+
+        static List<double[][]> of(int size, java.util.function.IntFunction<double[][]> make) {
+            return new Lazy(size, make);
         }
-        return new SpaceMerge(space, widths.clone(), List.copyOf(groups), ms, us);
+
+        public double[][] get(int i) {
+            java.util.Objects.checkIndex(i, size);
+            return make.apply(i);
+        }
+
+        public int size() {
+            return size;
+        }
     }
 
     /** A fixed space: every model's features are the same features; merging averages them. */
@@ -64,19 +87,14 @@ public record SpaceMerge(String space, int[] widths, List<int[]> groups, List<do
      */
     public static SpaceMerge withAbsent(SpaceMerge present, int[] presentModels, int[] allWidths) {
         int r = present.mergedWidth();
-        List<double[][]> ms = new ArrayList<>();
-        List<double[][]> us = new ArrayList<>();
-        for (int i = 0; i < allWidths.length; i++) {
-            ms.add(new double[r][allWidths[i]]);
-            us.add(new double[allWidths[i]][r]);
-        }
-        int[] presentOffset = offsets(present.widths());
+        int[] slot = new int[allWidths.length];
+        java.util.Arrays.fill(slot, -1);
+        for (int k = 0; k < presentModels.length; k++) slot[presentModels[k]] = k;
+        List<double[][]> ms = Lazy.of(allWidths.length, i -> slot[i] >= 0 ? present.mergeMatrix().get(slot[i]) : new double[r][allWidths[i]]);
+        List<double[][]> us = Lazy.of(allWidths.length, i -> slot[i] >= 0 ? present.unmergeMatrix().get(slot[i]) : new double[allWidths[i]][r]);
         List<int[]> groups = new ArrayList<>();
+        int[] presentOffset = offsets(present.widths());
         int[] allOffset = offsets(allWidths);
-        for (int k = 0; k < presentModels.length; k++) {
-            ms.set(presentModels[k], present.mergeMatrix().get(k));
-            us.set(presentModels[k], present.unmergeMatrix().get(k));
-        }
         for (int[] g : present.groups()) {
             int[] mapped = new int[g.length];
             for (int x = 0; x < g.length; x++) {
@@ -96,17 +114,17 @@ public record SpaceMerge(String space, int[] widths, List<int[]> groups, List<do
     public SpaceMerge weighted(double[] weights) {
         int[] offset = offsets(widths);
         int r = groups.size();
-        List<double[][]> ms = new ArrayList<>();
-        for (int i = 0; i < widths.length; i++) ms.add(new double[r][widths[i]]);
-        for (int g = 0; g < r; g++) {
-            int[] grp = groups.get(g);
-            double total = 0;
-            for (int f : grp) total += weights[modelOf(f, offset, widths)];
-            for (int f : grp) {
-                int i = modelOf(f, offset, widths);
-                ms.get(i)[g][f - offset[i]] = total > 0 ? weights[i] / total : 1.0 / grp.length;
+        double[] wts = weights.clone();
+        List<double[][]> ms = Lazy.of(widths.length, i -> {
+            double[][] m = new double[r][widths[i]];
+            for (int g = 0; g < r; g++) {
+                int[] grp = groups.get(g);
+                double total = 0;
+                for (int f : grp) total += wts[modelOf(f, offset, widths)];
+                for (int f : grp) if (modelOf(f, offset, widths) == i) m[g][f - offset[i]] = total > 0 ? wts[i] / total : 1.0 / grp.length;
             }
-        }
+            return m;
+        });
         return new SpaceMerge(space, widths, groups, ms, unmergeMatrix);
     }
 
