@@ -114,6 +114,8 @@ public final class ImportCommand implements Callable<Integer> {
              Model m = Importer.load(fam, checkpoint, new Importer.Options(settings, names, modelName), mgr)) {
             m.info().add("provenance", Provenance.now(CliArgs.command()));
             if (tokenizerJson != null) ModelIO.setTokenizer(m.info(), tokenizerJson);
+            JsonObject imp = m.info().getAsJsonObject(Importer.IMPORT);
+            if (imp.has("assumed")) imp.getAsJsonObject("assumed").entrySet().forEach(e -> System.err.println("hetmerge: note: " + e.getValue().getAsString()));
             ModelIO.save(m, out, force);
             System.out.printf("imported %s (%s): %,d parameters, %d nodes, %d units, input %s, %d classes → %s%n", checkpoint, family,
                     m.graph().parameterCount(), m.graph().nodes().size(), m.graph().units().size(),

@@ -89,6 +89,16 @@ public final class Importer {
         TaskHead head = new TaskHead(new Task(EXTERNAL, ids, names, k), out, ids);
         JsonObject info = new JsonObject();
         info.add(IMPORT, importInfo(family, file, plan, opt.settings(), shapes));
+        // Settings the family had to assume are said, never silently used.
+        if (family.spec().has("assumed")) {
+            JsonObject assumed = new JsonObject();
+            for (Map.Entry<String, JsonElement> a : family.spec().getAsJsonObject("assumed").entrySet()) {
+                if (!opt.settings().containsKey(a.getKey())) {
+                    assumed.addProperty(a.getKey(), a.getKey() + " = " + plan.vars().get(a.getKey()) + " assumed (" + a.getValue().getAsString() + "); give it with --config if yours differs");
+                }
+            }
+            if (assumed.size() > 0) info.getAsJsonObject(IMPORT).add("assumed", assumed);
+        }
         if (!family.isText()) info.add(PREPROCESSING, preprocessing(plan.vars(), g, file));
         return new Model(opt.name(), g, params, null, List.of(head), 0, info);
     }

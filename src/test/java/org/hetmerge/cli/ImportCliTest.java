@@ -81,6 +81,17 @@ class ImportCliTest {
     }
 
     @Test
+    void aVitHeadCountThatIsNotGivenIsSaidNotSilentlyAssumed() throws Exception {
+        CliTest.Run r = CliTest.run("import", "--family", "torchvision-vit", fixture("vit_small.safetensors").toString(), "--out", tmp.resolve("vit").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("num_heads = 1 assumed", "--config");
+        CliTest.Run given = CliTest.run("import", "--family", "torchvision-vit", fixture("vit_small.safetensors").toString(),
+                "--config", Files.writeString(tmp.resolve("h.json"), "{\"num_heads\": 4}").toString(), "--out", tmp.resolve("vit4").toString());
+        assertThat(given.code()).as(given.err()).isZero();
+        assertThat(given.err()).doesNotContain("assumed");
+    }
+
+    @Test
     void unknownFamilyAndPickles() throws Exception {
         assertError(run("import", "--family", "timm-resnet", fixture(SMALL + ".safetensors").toString(), "--out", tmp.resolve("model").toString()),
                 "unknown family 'timm-resnet'", "torchvision-resnet");
