@@ -51,7 +51,7 @@ public final class BarrierCommand implements Callable<Integer> {
 
     public Integer call() throws Exception {
         Main.applyCommon(common);
-        AtomicDir.requireWritable(out, force);
+        AtomicDir.requireWritable(out, force, models);
         for (String m : methods) if (!List.of("avg", "permute", "zip").contains(m)) throw new UserException("--methods: unknown method '" + m + "' (avg, permute, zip)");
         try (NDManager mgr = Torch.newManager()) {
             Model a = ModelIO.load(models.get(0), mgr), b = ModelIO.load(models.get(1), mgr);

@@ -91,16 +91,19 @@ public final class ImportCommand implements Callable<Integer> {
             throw new UserException(checkpoint + " is a torch.save pickle, which hetmerge does not parse: save the state dict as .safetensors"
                     + " (python/hetmerge_torch.py save_safetensors, a dozen lines with no extra package)");
         }
-        AtomicDir.requireWritable(out, force);
+        List<Path> inputs = new ArrayList<>(List.of(checkpoint));
+        if (config != null) inputs.add(config);
+        if (tokenizer != null) inputs.add(tokenizer);
+        AtomicDir.requireWritable(out, force, inputs);
         Map<String, Object> settings = new LinkedHashMap<>();
         if (config != null) settings.putAll(Importer.settings(readConfig(config)));
         if (inputSize != null) {
             if (fam.isText()) throw new UserException("--input-size is for image families; " + family + " reads max_length from --config");
-            if (inputSize < 1) throw new UserException("--input-size must be ≥ 1, got " + inputSize);
+            if (inputSize < 1 || inputSize > MAX_INPUT_SIZE) throw new UserException("--input-size must be 1 to " + MAX_INPUT_SIZE + ", got " + inputSize);
             settings.put("size", (long) inputSize);
         }
-        if (mean != null) settings.put("mean", new ArrayList<Object>(mean));
-        if (std != null) settings.put("std", new ArrayList<Object>(std));
+        if (mean != null) settings.put("mean", new ArrayList<Object>(finite("--mean", mean, false)));
+        if (std != null) settings.put("std", new ArrayList<Object>(finite("--std", std, true)));
         List<String> names = classes == null ? null : parseNames(classes);
         String tokenizerJson = null;
         if (fam.isText()) {
@@ -122,6 +125,16 @@ public final class ImportCommand implements Callable<Integer> {
                     org.hetmerge.model.op.Op.shapeString(m.graph().inputShape()), m.tasks().get(0).task().classes().size(), out);
         }
         return 0;
+    }
+
+    /** Images larger than this per side are not a model input hetmerge can batch on a CPU. */
+    static final int MAX_INPUT_SIZE = 8192;
+
+    static List<Double> finite(String flag, List<Double> values, boolean positive) {
+        for (double v : values) {
+            if (!Double.isFinite(v) || (positive && v <= 0)) throw new UserException(flag + " value " + v + " is not " + (positive ? "a positive finite number" : "finite"));
+        }
+        return values;
     }
 
     static JsonObject readConfig(Path p) {

@@ -91,7 +91,10 @@ public final class MergeCommand implements Callable<Integer> {
 
     public Integer call() {
         Main.applyCommon(common);
-        AtomicDir.requireWritable(out, force);
+        List<Path> inputs = new ArrayList<>(models);
+        if (dataOptions.data != null) inputs.add(dataOptions.data);
+        if (dataOptions.evalData != null) inputs.add(dataOptions.evalData);
+        AtomicDir.requireWritable(out, force, inputs);
         MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width), streamTap);
         opt.matcher(); // validates method, alpha, beta before any work
         try (NDManager mgr = Torch.newManager()) {

@@ -209,6 +209,7 @@ public final class Importer {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : config.entrySet()) {
             Object v = GraphTemplate.literal(e.getValue());
+            if (v instanceof Double d && !Double.isFinite(d)) throw new UserException("--config '" + e.getKey() + "' is " + d + ", not a finite number");
             // Strings from a user's config are values, never expressions.
             out.put(e.getKey(), v instanceof String s ? new Literal(s) : v);
         }

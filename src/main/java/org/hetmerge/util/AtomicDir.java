@@ -19,10 +19,40 @@ public final class AtomicDir {
         void write(Path tmp) throws IOException;
     }
 
+    /** Files one of hetmerge's outputs holds; --force replaces only directories with one of them (or empty ones). */
+    static final java.util.List<String> MARKERS = java.util.List.of("model.json", "report.json", "export.json", "barrier.json", "align.json");
+
     /** Refuses an existing output directory without --force; commands call it before any long work. */
     public static void requireWritable(Path dir, boolean force) {
-        if (Files.exists(dir) && !force) {
-            throw new UserException("output directory " + dir + " already exists (use --force to replace it)");
+        requireWritable(dir, force, java.util.List.of());
+    }
+
+    /**
+     * As {@link #requireWritable(Path, boolean)}, and even with --force never replaces a file, the
+     * working directory or a parent of it, a directory hetmerge did not write, or one of the
+     * command's {@code inputs} (or a directory holding one).
+     */
+    public static void requireWritable(Path dir, boolean force, java.util.List<Path> inputs) {
+        Path target = dir.toAbsolutePath().normalize();
+        for (Path in : inputs) {
+            Path i = in.toAbsolutePath().normalize();
+            if (i.startsWith(target)) throw new UserException("--out " + dir + " is " + (i.equals(target) ? "" : "a directory holding ") + "the input " + in + ": not replaced");
+        }
+        if (!Files.exists(target)) return;
+        if (!force) throw new UserException("output directory " + dir + " already exists (use --force to replace it)");
+        if (!Files.isDirectory(target)) throw new UserException("--out " + dir + " is a file, not an output directory: not replaced");
+        if (Path.of("").toAbsolutePath().normalize().startsWith(target)) {
+            throw new UserException("--out " + dir + " is the working directory or a parent of it: not replaced");
+        }
+        boolean marked = MARKERS.stream().anyMatch(m -> Files.isRegularFile(target.resolve(m)));
+        boolean empty;
+        try (Stream<Path> s = Files.list(target)) {
+            empty = s.findAny().isEmpty();
+        } catch (IOException e) {
+            throw new UserException("cannot read " + dir + ": " + e.getMessage());
+        }
+        if (!marked && !empty) {
+            throw new UserException("--out " + dir + " holds files hetmerge did not write (none of " + String.join(", ", MARKERS) + "): not replaced; choose another --out");
         }
     }
 

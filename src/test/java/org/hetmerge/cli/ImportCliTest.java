@@ -92,6 +92,23 @@ class ImportCliTest {
     }
 
     @Test
+    void forceNeverReplacesAnInputAForeignDirectoryOrTheWorkingDirectory() throws Exception {
+        Path ckpt = Files.copy(fixture(SMALL + ".safetensors"), Files.createDirectories(tmp.resolve("ckpts")).resolve("r.safetensors"));
+        String[] base = {"import", "--family", "torchvision-resnet", ckpt.toString(), "--force", "--out"};
+        java.util.function.Function<String, CliTest.Run> to = out -> CliTest.run(java.util.stream.Stream.concat(java.util.Arrays.stream(base), java.util.stream.Stream.of(out)).toArray(String[]::new));
+        assertOneLineError(to.apply(ckpt.toString()), 2, "is the input", "not replaced");
+        assertOneLineError(to.apply(tmp.resolve("ckpts").toString()), 2, "a directory holding the input", "not replaced");
+        assertThat(ckpt).exists();
+        Path mine = Files.createDirectories(tmp.resolve("mine"));
+        Files.writeString(mine.resolve("notes.txt"), "keep");
+        assertOneLineError(to.apply(mine.toString()), 2, "did not write", "not replaced");
+        assertThat(mine.resolve("notes.txt")).hasContent("keep");
+        assertOneLineError(to.apply("."), 2, "not replaced");
+        assertError(importing(ckpt, "--mean", "NaN,0,0"), "--mean value NaN");
+        assertError(run("import", "--family", "torchvision-resnet", ckpt.toString(), "--input-size", "99999", "--out", tmp.resolve("model").toString()), "--input-size must be 1 to 8192");
+    }
+
+    @Test
     void unknownFamilyAndPickles() throws Exception {
         assertError(run("import", "--family", "timm-resnet", fixture(SMALL + ".safetensors").toString(), "--out", tmp.resolve("model").toString()),
                 "unknown family 'timm-resnet'", "torchvision-resnet");

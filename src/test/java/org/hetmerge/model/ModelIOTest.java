@@ -66,9 +66,16 @@ class ModelIOTest {
             Files.writeString(dir.resolve("keep.txt"), "x");
             assertThatThrownBy(() -> ModelIO.save(a, dir, false)).isInstanceOf(UserException.class).hasMessageContaining("already exists").hasMessageContaining("--force");
             assertThat(dir.resolve("keep.txt")).exists();
-            ModelIO.save(a, dir, true);
-            assertThat(dir.resolve("keep.txt")).doesNotExist();
-            assertThat(dir.resolve("model.json")).exists();
+            // --force never replaces a directory hetmerge did not write: the user's file survives.
+            assertThatThrownBy(() -> ModelIO.save(a, dir, true)).isInstanceOf(UserException.class).hasMessageContaining("did not write");
+            assertThat(dir.resolve("keep.txt")).exists();
+            // A hetmerge output is replaced whole with --force.
+            Path out = tmp.resolve("out");
+            ModelIO.save(a, out, false);
+            Files.writeString(out.resolve("keep.txt"), "x");
+            ModelIO.save(a, out, true);
+            assertThat(out.resolve("keep.txt")).doesNotExist();
+            assertThat(out.resolve("model.json")).exists();
         }
     }
 
