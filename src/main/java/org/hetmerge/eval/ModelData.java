@@ -23,7 +23,6 @@ import org.hetmerge.data.WordNet;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.ModelIO;
 import org.hetmerge.model.TaskHead;
-import org.hetmerge.model.op.Attention;
 import org.hetmerge.model.op.PadMask;
 import org.hetmerge.util.UserException;
 
@@ -178,7 +177,7 @@ public final class ModelData {
                 throw new UserException(names.get(i) + " reads input " + org.hetmerge.model.op.Op.shapeString(m.graph().inputShape()) + " but " + names.get(0) + " reads "
                         + org.hetmerge.model.op.Op.shapeString(m0.graph().inputShape()) + ": the same data cannot feed both");
             }
-            for (String k : List.of("preprocessing", ModelIO.TOKENIZER)) {
+            for (String k : List.of(ModelIO.PREPROCESSING, ModelIO.TOKENIZER)) {
                 JsonObject a = m0.info().has(k) ? m0.info().getAsJsonObject(k).deepCopy() : null;
                 JsonObject b = m.info().has(k) ? m.info().getAsJsonObject(k).deepCopy() : null;
                 if (a != null) a.remove("json");
@@ -194,8 +193,8 @@ public final class ModelData {
         int[] in = m.graph().inputShape();
         if (in.length != 3 || in[1] != in[2]) throw new UserException(name + " reads input " + org.hetmerge.model.op.Op.shapeString(in) + ": --data images need a square C×S×S input");
         float[] mean = new float[in[0]], std = new float[in[0]];
-        if (m.info().has("preprocessing")) {
-            JsonObject p = m.info().getAsJsonObject("preprocessing");
+        if (m.info().has(ModelIO.PREPROCESSING)) {
+            JsonObject p = m.info().getAsJsonObject(ModelIO.PREPROCESSING);
             JsonArray a = p.getAsJsonArray("mean"), b = p.getAsJsonArray("std");
             for (int c = 0; c < in[0]; c++) {
                 mean[c] = a.get(c).getAsFloat();
@@ -212,10 +211,5 @@ public final class ModelData {
 
     static int padId(Model m) {
         return m.graph().nodes().stream().filter(n -> n.op() instanceof PadMask).map(n -> ((PadMask) n.op()).padId()).findFirst().orElse(0);
-    }
-
-    /** Heads of the first attention op (exports need the merged head count). */
-    public static int heads(Model m) {
-        return m.graph().nodes().stream().filter(n -> n.op() instanceof Attention).map(n -> ((Attention) n.op()).heads()).findFirst().orElse(0);
     }
 }

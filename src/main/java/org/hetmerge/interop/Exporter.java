@@ -64,7 +64,7 @@ public final class Exporter {
         try (NDManager mgr = m.params().manager().newSubManager()) {
             List<Head> heads = heads(m, source, mgr);
             Map<String, NDArray> sd = trunk(m, heads, sources, source, mgr);
-            addHead(sd, headModule, heads.get(0), mgr);
+            addHead(sd, headModule, heads.get(0));
             addBuffers(sd, m.graph(), sources, exp);
             Map<String, Object> settings = settings(imp, m, exp);
             Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -134,7 +134,7 @@ public final class Exporter {
         return sd;
     }
 
-    static void addHead(Map<String, NDArray> sd, String module, Head h, NDManager mgr) {
+    static void addHead(Map<String, NDArray> sd, String module, Head h) {
         sd.put(module + ".weight", h.weight());
         sd.put(module + ".bias", h.bias());
     }
@@ -246,7 +246,7 @@ public final class Exporter {
             tasks.add(t);
         }
         o.add("tasks", tasks);
-        if (m.info().has(Importer.PREPROCESSING)) o.add("preprocessing", m.info().get(Importer.PREPROCESSING).deepCopy());
+        if (m.info().has(Importer.PREPROCESSING)) o.add(Importer.PREPROCESSING, m.info().get(Importer.PREPROCESSING).deepCopy());
         o.addProperty("model", m.name());
         return o;
     }

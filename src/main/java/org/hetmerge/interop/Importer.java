@@ -29,10 +29,10 @@ import org.hetmerge.util.UserException;
 public final class Importer {
     private Importer() {}
 
-    /** info key of an imported model: family, checkpoint, settings and the graph-parameter → tensor map. */
-    public static final String IMPORT = "import";
-    /** info key of an image model's preprocessing: size, mean, std. */
-    public static final String PREPROCESSING = "preprocessing";
+    /** info key of an imported model (see {@link org.hetmerge.model.ModelIO#IMPORT}). */
+    public static final String IMPORT = org.hetmerge.model.ModelIO.IMPORT;
+    /** info key of an image model's preprocessing (see {@link org.hetmerge.model.ModelIO#PREPROCESSING}). */
+    public static final String PREPROCESSING = org.hetmerge.model.ModelIO.PREPROCESSING;
     /** Dataset name of the tasks of an imported model until data gives their classes ids. */
     public static final String EXTERNAL = "external";
 

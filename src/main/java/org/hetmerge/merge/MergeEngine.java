@@ -210,20 +210,20 @@ public final class MergeEngine {
      */
     static void carryImport(List<Model> models, Model merged) {
         Model m0 = models.get(0);
-        for (String k : List.of(ModelIO.TOKENIZER, "preprocessing")) if (m0.info().has(k)) merged.info().add(k, m0.info().get(k).deepCopy());
-        if (!m0.info().has("import")) return;
-        String family = m0.info().getAsJsonObject("import").get("family").getAsString();
+        for (String k : List.of(ModelIO.TOKENIZER, ModelIO.PREPROCESSING)) if (m0.info().has(k)) merged.info().add(k, m0.info().get(k).deepCopy());
+        if (!m0.info().has(ModelIO.IMPORT)) return;
+        String family = m0.info().getAsJsonObject(ModelIO.IMPORT).get("family").getAsString();
         JsonObject tensors = new JsonObject();
         for (Model m : models) {
-            if (!m.info().has("import")) return;
-            JsonObject imp = m.info().getAsJsonObject("import");
+            if (!m.info().has(ModelIO.IMPORT)) return;
+            JsonObject imp = m.info().getAsJsonObject(ModelIO.IMPORT);
             if (!imp.get("family").getAsString().equals(family)) return;
             imp.getAsJsonObject("tensors").entrySet().forEach(e -> tensors.add(e.getKey(), e.getValue()));
         }
-        JsonObject imp = m0.info().getAsJsonObject("import").deepCopy();
+        JsonObject imp = m0.info().getAsJsonObject(ModelIO.IMPORT).deepCopy();
         imp.add("tensors", tensors);
         imp.remove("checkpoint");
-        merged.info().add("import", imp);
+        merged.info().add(ModelIO.IMPORT, imp);
     }
 
     /**

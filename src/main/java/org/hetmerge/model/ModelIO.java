@@ -45,6 +45,10 @@ public final class ModelIO {
     /** A Hugging Face tokenizer file kept beside an imported text model; info key "tokenizer": {sha256, json (in memory only)}. */
     public static final String TOKENIZER_FILE = "tokenizer.json";
     public static final String TOKENIZER = "tokenizer";
+    /** info key of an imported model: family, checkpoint, settings and the graph-parameter → tensor map. */
+    public static final String IMPORT = "import";
+    /** info key of an image model's preprocessing: size, mean, std. */
+    public static final String PREPROCESSING = "preprocessing";
     static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
 
     public static JsonObject toJson(Model m) {
@@ -160,7 +164,7 @@ public final class ModelIO {
         }
         ArchSpec arch = o.has("architecture") ? GSON.fromJson(o.get("architecture"), ArchSpec.class) : null;
         JsonObject info = new JsonObject();
-        for (String k : List.of("training", "merge", "provenance", "metrics", VOCABULARY, TOKENIZER, "import", "preprocessing")) if (o.has(k)) info.add(k, o.get(k));
+        for (String k : List.of("training", "merge", "provenance", "metrics", VOCABULARY, TOKENIZER, IMPORT, PREPROCESSING)) if (o.has(k)) info.add(k, o.get(k));
         if (info.has(TOKENIZER)) {
             Path tf = dir.resolve(TOKENIZER_FILE);
             String text;

@@ -10,9 +10,9 @@ import ai.djl.ndarray.types.Shape;
  * Streaming mean and co-moment of the concatenated features of one space (n = Σ n_i columns).
  * Each batch is centered on its own mean and its co-moment computed by libtorch in float32; batches
  * are combined in float64 with Chan's parallel formula, so memory is O(n²) and precision does not
- * degrade with the number of samples. The float64 accumulators live in libtorch while batches
- * arrive (no n² copy into Java per batch) and come to Java once, when {@link #finish()} is called
- * (or the statistics are first read).
+ * degrade with the number of samples. The float64 accumulators live in libtorch (no n² copy into
+ * Java per batch); {@link #correlation()} reads them in row blocks, {@link #finish()} copies them
+ * to Java whole, {@link #release()} frees them.
  */
 public final class FeatureStats {
     private final int n;

@@ -55,24 +55,24 @@ public final class Statistics {
                 for (SpaceTaps s : spaces) {
                     // Each space's concatenated rows are freed as soon as they are counted.
                     try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    NDList parts = new NDList();
-                    for (int i = 0; i < models.size(); i++) {
-                        String t = s.taps().get(i);
-                        if (t == null) continue;
-                        // Several tapped nodes (queries and keys) are observations of one space: stack their rows.
-                        NDList stacked = new NDList();
-                        for (String node : t.split("\\+")) stacked.add(rows(taps.get(i).get(node), keep));
-                        parts.add(stacked.size() == 1 ? stacked.get(0) : NDArrays.concat(stacked, 0));
-                    }
-                    stats.get(s.space()).add(parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1));
+                        scope.suppressNotUsedWarning();
+                        NDList parts = new NDList();
+                        for (int i = 0; i < models.size(); i++) {
+                            String t = s.taps().get(i);
+                            if (t == null) continue;
+                            // Several tapped nodes (queries and keys) are observations of one space: stack their rows.
+                            NDList stacked = new NDList();
+                            for (String node : t.split("\\+")) stacked.add(rows(taps.get(i).get(node), keep));
+                            parts.add(stacked.size() == 1 ? stacked.get(0) : NDArrays.concat(stacked, 0));
+                        }
+                        stats.get(s.space()).add(parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1));
                     }
                 }
                 bar.step(to - from, null);
             });
         }
-        // The accumulators stay native until each space is read (FeatureStats.finish), so Java holds
-        // one space's n² statistics at a time; they live in mgr, which outlives the merge.
+        // The accumulators stay native until each space is read (FeatureStats.correlation, in row
+        // blocks) and released; they live in mgr, which outlives the merge.
         return stats;
     }
 

@@ -48,28 +48,21 @@ class ImportCliTest {
         return out;
     }
 
-    Run importing(Path ckpt, String... more) {
+    CliTest.Run importing(Path ckpt, String... more) {
         String[] base = {"import", "--family", "torchvision-resnet", ckpt.toString(), "--input-size", "32", "--out", tmp.resolve("model").toString()};
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
         return run(all);
     }
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CliTest.Run r = CliTest.run(args);
-        return new Run(r.code(), r.out(), r.err());
-    }
-
-    void assertError(Run r, String... fragments) {
-        assertOneLineError(new CliTest.Run(r.code(), r.out(), r.err()), 2, fragments);
+    void assertError(CliTest.Run r, String... fragments) {
+        assertOneLineError(r, 2, fragments);
         assertThat(tmp.resolve("model")).doesNotExist();
     }
 
     @Test
     void importsWithClassNamesAndPreprocessing() throws Exception {
-        Run r = importing(fixture(SMALL + ".safetensors"), "--classes", "a,b,c,d,e", "--mean", "0.5,0.5,0.5", "--std", "0.25,0.25,0.25");
+        CliTest.Run r = importing(fixture(SMALL + ".safetensors"), "--classes", "a,b,c,d,e", "--mean", "0.5,0.5,0.5", "--std", "0.25,0.25,0.25");
         assertThat(r.code()).as(r.err()).isZero();
         JsonObject j = JsonParser.parseString(Files.readString(tmp.resolve("model/model.json"))).getAsJsonObject();
         assertThat(j.getAsJsonArray("tasks").get(0).getAsJsonObject().getAsJsonArray("classNames").toString()).isEqualTo("[\"a\",\"b\",\"c\",\"d\",\"e\"]");
