@@ -1,26 +1,45 @@
 package org.hetmerge.stats;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Streaming mean and co-moment of the concatenated features of one space (n = Σ n_i columns).
- * Each batch is centered on its own mean and its co-moment computed by libtorch in float32; batches
- * are combined in float64 with Chan's parallel formula, so memory is O(n²) and precision does not
- * degrade with the number of samples. The float64 accumulators live in libtorch (no n² copy into
- * Java per batch); {@link #correlation()} reads them in row blocks, {@link #finish()} copies them
- * to Java whole, {@link #release()} frees them.
+ * Streaming mean and co-moment of the concatenated features [f_1 | f_2 | …] of one space
+ * (n = Σ n_i columns). Memory is O(n²); the float64 accumulators live in libtorch (no n² copy into
+ * Java per batch); {@link #correlation()} reads them in row blocks, {@link #finish()} copies them to
+ * Java whole, {@link #release()} frees them.
+ *
+ * <p>Cost per batch is the products of the parts, nothing more (METHOD.md §3; issue 12 asks for the
+ * statistics pass at ≥ 85 % of plain forward throughput): the parts are never concatenated, their
+ * product blocks f_iᵀf_j are computed for i ≤ j only (f_jᵀf_i is a transposed view), image maps
+ * (B, C, H, W) are multiplied per image in place — (C × HW)·(HW × C), no transposed copy — unless
+ * the map is small, and features are not centered by a pass over the activations when their mean
+ * is small against their spread: the first batch decides. Raw float32 products lose
+ * ≈ ε₃₂·(1 + μ²/σ²) of the co-moment; with |μ| ≤ 4σ (every post-ReLU tap we have measured) that is
+ * ~1e-5, below anything matching can see. A space with a larger offset (a transformer's residual
+ * stream can have a few large-mean dims) is shifted by its running mean before the products.
+ * Batches are combined in float64 with Chan's parallel formula.
  */
 public final class FeatureStats {
+    /** Image maps with at least this many positions are multiplied per image; smaller ones as (B·H·W, C) rows. */
+    static final long PER_IMAGE_MIN_POSITIONS = 128;
+    /** Largest μ²/σ² of any feature on the first batch for which products are taken uncentered. */
+    static final double RAW_MAX_OFFSET_RATIO = 16;
+
     private final int n;
     private long count;
     private double[] mean;
     private double[] comoment; // n × n, row-major; null while the accumulators are native
     private NDArray nativeMean;
     private NDArray nativeComoment;
+    private Boolean shifted; // decided on the first batch
 
     public FeatureStats(int n) {
         this.n = n;
@@ -34,32 +53,135 @@ public final class FeatureStats {
         return count;
     }
 
+    /** Whether this space's features are shifted by their running mean before the products (null before the first batch). */
+    public Boolean shifted() {
+        return shifted;
+    }
+
     /** Adds rows × n observations (a float32 NDArray). Temporaries are freed before it returns. */
     public void add(NDArray rows) {
-        long b = rows.getShape().get(0);
-        if (rows.getShape().get(1) != n) throw new IllegalArgumentException("expected " + n + " features, got " + rows.getShape());
-        if (b == 0) return;
+        add(List.of(rows));
+    }
+
+    /**
+     * Adds one batch given as the parts of the concatenation: each (B, C_i, H, W) image maps or
+     * (R, C_i) rows, all with the same number of observations, Σ C_i = n. The parts are not changed.
+     */
+    public void add(List<NDArray> parts) {
         if (comoment != null) throw new IllegalStateException("statistics already finished");
-        if (nativeMean == null) {
-            NDManager m = rows.getManager();
-            nativeMean = m.zeros(new Shape(n), DataType.FLOAT64);
-            nativeComoment = m.zeros(new Shape(n, n), DataType.FLOAT64);
-            // The accumulators outlive the batch scope they were made in.
-            NDScope.unregister(nativeMean, nativeComoment);
-        }
-        long total = count + b;
-        double wa = (double) count * b / total;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray mu = rows.mean(new int[] {0});
-            NDArray centered = rows.sub(mu);
-            NDArray m2 = centered.transpose().matMul(centered).toType(DataType.FLOAT64, false);
-            NDArray delta = mu.toType(DataType.FLOAT64, false).sub(nativeMean);
-            nativeComoment.addi(m2);
-            if (wa != 0) nativeComoment.addi(delta.reshape(n, 1).matMul(delta.reshape(1, n)).muli(wa));
-            nativeMean.addi(delta.muli((double) b / total));
+            List<Part> ps = new ArrayList<>();
+            int offset = 0;
+            long b = -1;
+            for (NDArray x : parts) {
+                Part p = Part.of(x, offset);
+                if (b >= 0 && p.observations() != b) throw new IllegalArgumentException("parts disagree on the number of observations: " + b + " vs " + p.observations());
+                b = p.observations();
+                offset += p.width();
+                ps.add(p);
+            }
+            if (offset != n) throw new IllegalArgumentException("expected " + n + " features, got " + offset);
+            if (b == 0) return;
+            NDManager m = parts.get(0).getManager();
+            if (nativeMean == null) {
+                nativeMean = m.zeros(new Shape(n), DataType.FLOAT64);
+                nativeComoment = m.zeros(new Shape(n, n), DataType.FLOAT64);
+                // The accumulators outlive the batch scope they were made in.
+                NDScope.unregister(nativeMean, nativeComoment);
+            }
+            Moments mo = moments(ps, shifted == null || !shifted ? null : nativeMean.toType(DataType.FLOAT32, false), b);
+            if (shifted == null) {
+                shifted = !wellCentered(mo, b);
+                // Ill-conditioned first batch: redo it around its own mean.
+                if (shifted) mo = moments(ps, mo.sum.div(b).toType(DataType.FLOAT32, false), b);
+            }
+            combine(mo, b);
         }
+    }
+
+    /** Sums and products of one batch around {@code shift} (null: zero), in float64. */
+    private record Moments(NDArray sum, NDArray products, NDArray shift) {}
+
+    private Moments moments(List<Part> ps, NDArray shift, long b) {
+        List<Part> centered = new ArrayList<>();
+        for (Part p : ps) centered.add(shift == null ? p : p.minus(shift.get(p.offset() + ":" + (p.offset() + p.width()))));
+        NDList sums = new NDList();
+        NDList rowsOfBlocks = new NDList();
+        NDArray[][] blocks = new NDArray[ps.size()][ps.size()];
+        for (int i = 0; i < centered.size(); i++) {
+            sums.add(centered.get(i).sum());
+            for (int j = i; j < centered.size(); j++) blocks[i][j] = centered.get(i).product(centered.get(j));
+        }
+        for (int i = 0; i < centered.size(); i++) {
+            NDList row = new NDList();
+            for (int j = 0; j < centered.size(); j++) row.add(j >= i ? blocks[i][j] : blocks[j][i].transpose());
+            rowsOfBlocks.add(row.size() == 1 ? row.get(0) : NDArrays.concat(row, 1));
+        }
+        NDArray products = rowsOfBlocks.size() == 1 ? rowsOfBlocks.get(0) : NDArrays.concat(rowsOfBlocks, 0);
+        NDArray sum = sums.size() == 1 ? sums.get(0) : NDArrays.concat(sums, 0);
+        return new Moments(sum.toType(DataType.FLOAT64, false), products.toType(DataType.FLOAT64, false),
+                shift == null ? null : shift.toType(DataType.FLOAT64, false));
+    }
+
+    /** True when no feature's mean is large against its spread (σ = 0 with μ = 0, a dead feature, is fine). */
+    private boolean wellCentered(Moments mo, long b) {
+        double[] s = mo.sum.toDoubleArray();
+        double[] sq;
+        try (NDArray flat = mo.products.reshape(-1); NDArray d = flat.get(new ai.djl.ndarray.index.NDIndex("::" + (n + 1)))) {
+            sq = d.toDoubleArray();
+        }
+        for (int i = 0; i < n; i++) {
+            double mu = s[i] / b, var = sq[i] / b - mu * mu;
+            if (!Double.isFinite(mu) || !Double.isFinite(var)) return false;
+            if (mu == 0) continue;
+            if (!(var > 0) || mu * mu > RAW_MAX_OFFSET_RATIO * var) return false;
+        }
+        return true;
+    }
+
+    /** Chan et al.'s parallel update with one batch's co-moment around its own mean. */
+    private void combine(Moments mo, long b) {
+        long total = count + b;
+        double wa = (double) count * b / total;
+        NDArray batchMean = mo.sum.div((double) b);
+        NDArray m2 = mo.products.sub(mo.sum.reshape(n, 1).matMul(mo.sum.reshape(1, n)).divi((double) b));
+        if (mo.shift != null) batchMean = batchMean.add(mo.shift);
+        NDArray delta = batchMean.sub(nativeMean);
+        nativeComoment.addi(m2);
+        if (wa != 0) nativeComoment.addi(delta.reshape(n, 1).matMul(delta.reshape(1, n)).muli(wa));
+        nativeMean.addi(delta.muli((double) b / total));
         count = total;
+    }
+
+    /**
+     * One model's features of a batch, as the operand its products are cheapest from: per image
+     * (B, C, H·W) — a view, no copy — or rows (R, C).
+     */
+    private record Part(NDArray x, boolean perImage, int offset, int width, long observations) {
+        static Part of(NDArray x, int offset) {
+            Shape s = x.getShape();
+            if (s.dimension() == 2) return new Part(x, false, offset, (int) s.get(1), s.get(0));
+            if (s.dimension() != 4) throw new IllegalArgumentException("features must be (B, C, H, W) maps or (R, C) rows, got " + s);
+            long positions = s.get(2) * s.get(3);
+            int c = (int) s.get(1);
+            if (positions >= PER_IMAGE_MIN_POSITIONS) return new Part(x.reshape(s.get(0), c, positions), true, offset, c, s.get(0) * positions);
+            // Few positions: (C × HW)·(HW × C) per image is too small a product; one (C × R)·(R × C) is faster after a copy.
+            return new Part(x.transpose(0, 2, 3, 1).reshape(-1, c), false, offset, c, s.get(0) * positions);
+        }
+
+        Part minus(NDArray shift) {
+            return new Part(perImage ? x.sub(shift.reshape(1, width, 1)) : x.sub(shift), perImage, offset, width, observations);
+        }
+
+        NDArray sum() {
+            return perImage ? x.sum(new int[] {0, 2}) : x.sum(new int[] {0});
+        }
+
+        /** Σ over observations of thisᵀ·other: (width × other.width). */
+        NDArray product(Part other) {
+            return perImage ? x.matMul(other.x.transpose(0, 2, 1)).sum(new int[] {0}) : x.transpose().matMul(other.x);
+        }
     }
 
     /** Brings the accumulators to Java and frees the native ones (idempotent). */

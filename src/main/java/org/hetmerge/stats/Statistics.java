@@ -53,19 +53,16 @@ public final class Statistics {
                 // Token taps of text models: padding positions are not observations.
                 NDArray keep = padId == null ? null : input.neq(padId).reshape(-1).nonzero().reshape(-1);
                 for (SpaceTaps s : spaces) {
-                    // Each space's concatenated rows are freed as soon as they are counted.
+                    // Each space's temporaries are freed as soon as they are counted.
                     try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
                         scope.suppressNotUsedWarning();
-                        NDList parts = new NDList();
+                        List<NDArray> parts = new ArrayList<>();
                         for (int i = 0; i < models.size(); i++) {
                             String t = s.taps().get(i);
                             if (t == null) continue;
-                            // Several tapped nodes (queries and keys) are observations of one space: stack their rows.
-                            NDList stacked = new NDList();
-                            for (String node : t.split("\\+")) stacked.add(rows(taps.get(i).get(node), keep));
-                            parts.add(stacked.size() == 1 ? stacked.get(0) : NDArrays.concat(stacked, 0));
+                            parts.add(observations(taps.get(i), t, keep));
                         }
-                        stats.get(s.space()).add(parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1));
+                        stats.get(s.space()).add(parts);
                     }
                 }
                 bar.step(to - from, null);
@@ -84,6 +81,19 @@ public final class Statistics {
             }
         }
         return null;
+    }
+
+    /**
+     * One model's observations of a space: an image map as it is (FeatureStats multiplies it per
+     * image, without a transposed copy), tokens as rows without the padding positions; several tapped
+     * nodes (queries and keys) are observations of one space, their rows stacked.
+     */
+    static NDArray observations(Map<String, NDArray> taps, String tap, NDArray keep) {
+        String[] nodes = tap.split("\\+");
+        if (nodes.length == 1 && taps.get(nodes[0]).getShape().dimension() == 4) return taps.get(nodes[0]);
+        NDList stacked = new NDList();
+        for (String node : nodes) stacked.add(rows(taps.get(node), keep));
+        return stacked.size() == 1 ? stacked.get(0) : NDArrays.concat(stacked, 0);
     }
 
     /** {@link #rows(NDArray)}, keeping only the token rows listed in {@code keep} (null: all). */

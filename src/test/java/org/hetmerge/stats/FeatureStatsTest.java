@@ -47,4 +47,46 @@ class FeatureStatsTest {
         assertThat(r[4][0]).isEqualTo(0.0);
         assertThat(s.count()).isEqualTo(rows);
     }
+
+    /**
+     * Image maps given as parts (per-image products for large maps, rows for small ones), raw and
+     * shifted (a feature with |μ| ≫ σ), against a float64 covariance of the concatenated rows.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"12, 0, false", "12, 50, true", "4, 0, false", "4, 50, true"})
+    void partsOfImageMapsMatchFloat64(int side, float offset, boolean expectShifted) {
+        int batch = 6, c1 = 3, c2 = 5, n = c1 + c2, batches = 3;
+        FeatureStats s = new FeatureStats(n);
+        java.util.List<double[]> rows = new java.util.ArrayList<>();
+        try (NDManager m = TestSupport.manager()) {
+            for (int k = 0; k < batches; k++) {
+                float[] a = TestSupport.gaussian(batch * c1 * side * side, 10 + k), b = TestSupport.gaussian(batch * c2 * side * side, 20 + k);
+                for (int i = 0; i < b.length; i++) b[i] = 0.5f * b[i] + (i / (side * side) % c2 == 1 ? offset : 0.3f);
+                for (int i = 0; i < a.length; i++) a[i] = Math.max(0, a[i]);
+                s.add(java.util.List.of(m.create(a, new Shape(batch, c1, side, side)), m.create(b, new Shape(batch, c2, side, side))));
+                for (int img = 0; img < batch; img++) {
+                    for (int pos = 0; pos < side * side; pos++) {
+                        double[] r = new double[n];
+                        for (int c = 0; c < c1; c++) r[c] = a[(img * c1 + c) * side * side + pos];
+                        for (int c = 0; c < c2; c++) r[c1 + c] = b[(img * c2 + c) * side * side + pos];
+                        rows.add(r);
+                    }
+                }
+            }
+            assertThat(s.shifted()).isEqualTo(expectShifted);
+            s.finish();
+        }
+        assertThat(s.count()).isEqualTo(rows.size());
+        double[] mean = new double[n];
+        for (double[] r : rows) for (int j = 0; j < n; j++) mean[j] += r[j] / rows.size();
+        double[][] cov = s.covariance();
+        for (int i = 0; i < n; i++) {
+            assertThat(s.mean()[i]).isCloseTo(mean[i], org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(mean[i]))));
+            for (int j = 0; j < n; j++) {
+                double c = 0;
+                for (double[] r : rows) c += (r[i] - mean[i]) * (r[j] - mean[j]);
+                assertThat(cov[i][j]).as("cov[%d][%d]", i, j).isCloseTo(c / (rows.size() - 1), org.assertj.core.data.Offset.offset(2e-5));
+            }
+        }
+    }
 }
