@@ -5,6 +5,7 @@ import java.util.List;
 import org.hetmerge.data.Splits;
 import org.hetmerge.merge.MergeEngine;
 import org.hetmerge.merge.MergeOptions;
+import org.hetmerge.merge.MergePlan;
 import org.hetmerge.merge.WidthPolicy;
 import org.hetmerge.model.Model;
 import org.hetmerge.util.Progress;
@@ -53,12 +54,14 @@ public final class Barrier {
         // beta = 0: features are only paired across models; width max with equal widths: r = n.
         MergeOptions opt = new MergeOptions(method, 0.5, 0, null, calib, true, seed, 250, align, new WidthPolicy("max"), streamTap);
         double[] lambdas = new double[steps], loss = new double[steps], acc = new double[steps];
-        try (Progress bar = Progress.start("barrier " + method, steps)) {
+        // Statistics and matching do not depend on λ: one plan, built once per λ.
+        try (MergePlan plan = MergeEngine.plan(List.of(a, b), names, opt, data, mgr);
+             Progress bar = Progress.start("barrier " + method, steps)) {
             for (int s = 0; s < steps; s++) {
                 double l = (double) s / (steps - 1);
                 lambdas[s] = l;
                 try (NDManager sub = mgr.newSubManager()) {
-                    MergeEngine.Result r = Progress.quietly(() -> MergeEngine.merge(List.of(a, b), names, opt, data, sub, new double[] {l, 1 - l}));
+                    MergeEngine.Result r = Progress.quietly(() -> MergeEngine.build(plan, new double[] {l, 1 - l}, data, sub));
                     double[] la = lossAndAccuracy(r.merged(), data, classes, sub, 250);
                     loss[s] = la[0];
                     acc[s] = la[1];

@@ -44,6 +44,17 @@ public final class MergeEngine {
 
     /** {@code weights}: model i's features weighted by weights[i] in every merge matrix (null: equally). */
     public static Result merge(List<Model> models, List<String> names, MergeOptions opt, Splits data, NDManager mgr, double[] weights) {
+        try (MergePlan plan = plan(models, names, opt, data, mgr)) {
+            return build(plan, weights, data, mgr);
+        }
+    }
+
+    /**
+     * Everything of a merge that does not depend on the weights: alignment and identity expansion,
+     * statistics, matching. {@link #build} applies it (to any feature weights, e.g. every λ of a loss
+     * barrier) without running the models again for statistics.
+     */
+    public static MergePlan plan(List<Model> models, List<String> names, MergeOptions opt, Splits data, NDManager mgr) {
         if (models.size() < 2) throw new UserException("merge needs at least two models, got " + models.size());
         String dataset = models.get(0).dataset();
         for (int i = 1; i < models.size(); i++) {
@@ -154,22 +165,37 @@ public final class MergeEngine {
             plan.put(space, present.length == widths.length ? sm : SpaceMerge.withAbsent(sm, present, widths));
         }
         long t2 = System.nanoTime();
-        String name = "merged-" + opt.method() + "-" + String.join("+", names.stream().map(n -> n.replaceAll(".*/", "")).toList());
-        Model merged = MergedModelBuilder.build(work, new MergedModelBuilder.Plan(plan, shared, weights), name, mgr);
-        long t3 = System.nanoTime();
-        if (opt.bnReset() && BnReset.hasBatchNorm(merged)) BnReset.run(merged, data.trainData(), calib, opt.batchSize());
-        long t4 = System.nanoTime();
         seconds.put("stats", (t1 - t0) / 1e9);
         seconds.put("match", (t2 - t1) / 1e9);
+        return new MergePlan(List.copyOf(models), List.copyOf(names), opt, List.copyOf(work), plan, shared, matched, seconds, calib, alignments, notes);
+    }
+
+    /**
+     * The merged model of a plan: weight rewrite with {@code weights} (model i's features weighted by
+     * weights[i]; null: equally), then the BatchNorm reset when the options ask for it. The plan stays
+     * usable for further builds.
+     */
+    public static Result build(MergePlan p, double[] weights, Splits data, NDManager mgr) {
+        MergeOptions opt = p.options();
+        List<Model> models = p.models(), work = p.work();
+        List<String> names = p.names();
+        Map<String, Double> seconds = new LinkedHashMap<>(p.seconds());
+        long t2 = System.nanoTime();
+        String name = "merged-" + opt.method() + "-" + String.join("+", names.stream().map(n -> n.replaceAll(".*/", "")).toList());
+        Model merged = MergedModelBuilder.build(work, new MergedModelBuilder.Plan(p.spaces(), p.shared(), weights), name, mgr);
+        long t3 = System.nanoTime();
+        if (opt.bnReset() && BnReset.hasBatchNorm(merged)) BnReset.run(merged, data.trainData(), p.calibration(), opt.batchSize());
+        long t4 = System.nanoTime();
         seconds.put("rewrite", (t3 - t2) / 1e9);
         seconds.put("bn_reset", (t4 - t3) / 1e9);
-        for (int i = 0; i < work.size(); i++) if (work.get(i) != models.get(i)) work.get(i).close();
+        Graph g0 = work.get(0).graph();
+        List<Alignment> alignments = p.alignments();
 
         JsonObject info = new JsonObject();
         info.addProperty("method", opt.method());
         info.add("options", new Gson().toJsonTree(opt));
         info.add("models", new Gson().toJsonTree(names));
-        info.addProperty("sharedUntil", g0.nodes().get(shared).name());
+        info.addProperty("sharedUntil", g0.nodes().get(p.shared()).name());
         JsonArray al = new JsonArray();
         for (Alignment a : alignments) {
             JsonObject j = new JsonObject();
@@ -186,7 +212,7 @@ public final class MergeEngine {
         // Text models share one vocabulary (checked when the data was loaded); the merged model keeps it.
         if (models.get(0).info().has(ModelIO.VOCABULARY)) merged.info().add(ModelIO.VOCABULARY, models.get(0).info().get(ModelIO.VOCABULARY).deepCopy());
         carryImport(models, merged);
-        return new Result(merged, plan, matched, seconds, calib, alignments, notes);
+        return new Result(merged, p.spaces(), p.matchedCorrelations(), seconds, p.calibration(), alignments, p.notes());
     }
 
     /** Correlations of every cross-model pair of features that a merge put in one group (first model vs the others). */
