@@ -41,12 +41,12 @@ public final class MergeBench {
             List<Model> models = new ArrayList<>();
             models.add(ModelFactory.create(spec, data.info().inputShape(), Task.of(data.info().name(), data.info().classNames(), tasks.get(0)), 1, mgr));
             models.add(ModelFactory.create(other, data.info().inputShape(), Task.of(data.info().name(), data.info().classNames(), tasks.get(1)), 2, mgr));
-            MergeOptions opt = new MergeOptions(method, 0.5, 1.0, null, calib, true, 1, 250);
+            MergeOptions opt = new MergeOptions(method, 0.5, 1.0, null, calib, true, 1, MergeOptions.INFERENCE_BATCH);
             int[] idx = Calibration.sample(data, tasks, calib, 1);
             double bestFwd = Double.MAX_VALUE, bestMerge = Double.MAX_VALUE;
             Map<String, Double> steps = null;
             for (int round = 0; round <= rounds; round++) {
-                double fwd = forward(models, data.trainData(), idx, 250, mgr);
+                double fwd = forward(models, data.trainData(), idx, MergeOptions.INFERENCE_BATCH, mgr);
                 long t0 = System.nanoTime();
                 MergeEngine.Result r = MergeEngine.merge(models, List.of("a", "b"), opt, data, mgr);
                 double merge = (System.nanoTime() - t0) / 1e9;

@@ -30,10 +30,48 @@ import org.hetmerge.util.Torch;
 public final class TrainBench {
     private TrainBench() {}
 
-    /** Best round of each, and the median of the per-round ratios IR / DJL (robust to a noisy machine). */
-    public record Result(double ir, double djl, double medianRatio) {}
+    /**
+     * Best round of each, and the median of the per-round ratios IR / DJL (robust to a noisy
+     * machine); {@code torch}: plain PyTorch's best round (NaN when not asked for), {@code torchRatio}
+     * the median of the per-round ratios IR / PyTorch.
+     */
+    public record Result(double ir, double djl, double medianRatio, double torch, double torchRatio, int threads, String torchVersion) {}
 
     public static Result run(int depth, double width, int batch, int steps, int rounds) {
+        return run(depth, width, batch, steps, rounds, false);
+    }
+
+    /**
+     * One round of plain PyTorch training on the same network and batch size (python/bench_train.py,
+     * Debian's python3-torch), with the thread count libtorch uses here; returns {images/s, threads} and the version.
+     */
+    static com.google.gson.JsonObject torchRound(int depth, double width, int batch, int steps, int threads) {
+        String python = System.getenv().getOrDefault("HETMERGE_PYTHON", "/usr/bin/python3");
+        java.nio.file.Path script = java.nio.file.Path.of(System.getenv().getOrDefault("HETMERGE_HOME", "."), "python", "bench_train.py");
+        if (!java.nio.file.Files.isRegularFile(script)) throw new org.hetmerge.util.UserException("--vs-torch needs " + script + " (run hetmerge from its repository)");
+        try {
+            Process p = new ProcessBuilder(python, script.toString(), "--depth", Integer.toString(depth), "--width", Double.toString(width), "--batch", Integer.toString(batch),
+                    "--steps", Integer.toString(steps), "--rounds", "1", "--threads", Integer.toString(threads)).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0) {
+                throw new org.hetmerge.util.UserException("--vs-torch: " + python + " " + script + " failed (apt-get install python3-torch; HETMERGE_PYTHON names the interpreter): "
+                        + out.lines().reduce((a, b) -> b).orElse(""));
+            }
+            return com.google.gson.JsonParser.parseString(out.lines().reduce((a, b) -> b).orElse("{}")).getAsJsonObject();
+        } catch (java.io.IOException e) {
+            throw new org.hetmerge.util.UserException("--vs-torch: cannot run " + python + ": " + e.getMessage() + " (HETMERGE_PYTHON names the interpreter)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new org.hetmerge.util.UserException("--vs-torch: interrupted");
+        }
+    }
+
+    /** {@code vsTorch}: also a PyTorch round after each hetmerge round (same network, batch, threads). */
+    public static Result run(int depth, double width, int batch, int steps, int rounds, boolean vsTorch) {
+        int threads = Runtime.getRuntime().availableProcessors();
+        java.util.List<Double> torchRatios = new java.util.ArrayList<>();
+        double bestTorch = vsTorch ? 0 : Double.NaN;
+        String torchVersion = null;
         Torch.engine();
         Task task = Task.of(FashionMnist.INFO.name(), FashionMnist.INFO.classNames(), List.of(0, 1, 2, 3, 4));
         ArchSpec spec = new ArchSpec("resnet", depth, width, List.of(), "linear", 64, 16f);
@@ -84,8 +122,16 @@ public final class TrainBench {
                             }
                         }
                         double dj = (double) n * batch / ((System.nanoTime() - t0) / 1e9);
+                        double pt = Double.NaN;
+                        if (vsTorch && !warm) {
+                            com.google.gson.JsonObject r = torchRound(depth, width, batch, n, threads);
+                            pt = r.get("images_per_second").getAsDouble();
+                            torchVersion = r.get("torch").getAsString() + ", " + r.get("threads").getAsInt() + " threads";
+                            bestTorch = Math.max(bestTorch, pt);
+                            torchRatios.add(ir / pt);
+                        }
                         if (!warm) {
-                            Progress.info(String.format("round %d: IR %.1f img/s, DJL %.1f img/s", round, ir, dj));
+                            Progress.info(String.format("round %d: IR %.1f img/s, DJL %.1f img/s%s", round, ir, dj, vsTorch ? String.format(", PyTorch %.1f img/s", pt) : ""));
                             bestIr = Math.max(bestIr, ir);
                             bestDjl = Math.max(bestDjl, dj);
                             ratios.add(ir / dj);
@@ -94,8 +140,12 @@ public final class TrainBench {
                 }
             }
         }
-        java.util.Collections.sort(ratios);
-        double median = ratios.size() % 2 == 1 ? ratios.get(ratios.size() / 2) : (ratios.get(ratios.size() / 2 - 1) + ratios.get(ratios.size() / 2)) / 2;
-        return new Result(bestIr, bestDjl, median);
+        return new Result(bestIr, bestDjl, median(ratios), bestTorch, vsTorch ? median(torchRatios) : Double.NaN, threads, torchVersion);
+    }
+
+    static double median(java.util.List<Double> xs) {
+        java.util.List<Double> s = new java.util.ArrayList<>(xs);
+        java.util.Collections.sort(s);
+        return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
     }
 }

@@ -36,7 +36,7 @@ public final class AlignCommand implements Callable<Integer> {
 
     @Option(names = "--calib", defaultValue = "1000", description = "Calibration samples (default ${DEFAULT-VALUE}).") int calib;
     @Option(names = "--seed", defaultValue = "1") long seed;
-    @Option(names = "--batch-size", defaultValue = "250") int batchSize;
+    @Option(names = "--batch-size", defaultValue = org.hetmerge.merge.MergeOptions.INFERENCE_BATCH_TEXT) int batchSize;
     @Option(names = {"-o", "--out"}, required = true, description = "Output directory (align.json, align.md, one PNG per stage).") Path out;
     @Option(names = "--force") boolean force;
     @Option(names = "--json", description = "Print align.json to standard output.") boolean json;

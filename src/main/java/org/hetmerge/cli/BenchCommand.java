@@ -26,9 +26,11 @@ import picocli.CommandLine.Parameters;
         description = {"Benchmarks, each measured as a ratio within one run:",
                 "  train  training throughput of the graph IR vs the same ResNet in DJL Blocks",
                 "  merge  merge time (stats + match + rewrite + BN reset) vs one forward pass of both models over the calibration images",
-                "  zip    greedy zip of two spaces of --features features each (random correlations), cached vs full-rescan greedy"},
-        footer = {"", "Examples:", "  hetmerge bench train", "  hetmerge bench train --depth 20 --width 1 --steps 40 --rounds 3",
-                "  hetmerge bench merge --width 2 --calib 1000 --method zip", "  hetmerge bench zip --features 4096 --no-rescan"})
+                "  zip    greedy zip of two spaces of --features features each (random correlations), cached vs full-rescan greedy",
+                "  jmh    JMH micro-benchmarks of the kernels: covariance update, zip, assignment, CKA, alignment DPs (--jmh passes JMH options)",
+                "  --suite quick|full  the merge-cost suite: every case's merge against its floor (forward passes it cannot avoid), peak RSS, written to --out as suite.json and suite.md"},
+        footer = {"", "Examples:", "  hetmerge bench train", "  hetmerge bench train --depth 20 --width 1 --steps 40 --rounds 3", "  hetmerge bench train --width 2 --vs-torch",
+                "  hetmerge bench merge --width 2 --calib 1000 --method zip", "  hetmerge bench zip --features 4096 --no-rescan", "  hetmerge bench --suite quick --out runs/bench-quick", "  hetmerge bench jmh --jmh \"-p features=1024 zip\""})
 public final class BenchCommand implements Callable<Integer> {
     @Parameters(paramLabel = "WHAT", description = "train or merge", defaultValue = "train")
     String what;
@@ -45,6 +47,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--features", defaultValue = "1024", description = "zip: features per model (default ${DEFAULT-VALUE}).") int features;
     @Option(names = "--no-rescan", description = "zip: skip the O(n³) full-rescan greedy.") boolean noRescan;
     @Option(names = "--json") boolean json;
+    @Option(names = "--vs-torch", description = "train: also plain PyTorch on the same network and batch (python/bench_train.py, Debian's python3-torch, same thread count), a round after each of ours.") boolean vsTorch;
+    @Option(names = "--suite", description = "Run the benchmark suite: quick (< 5 min on 2 cores) or full (also 10,000 calibration samples and the imported scale models).") String suite;
+    @Option(names = "--case", description = "--suite: only the cases whose NAME@CALIB contains this, e.g. resnet-56x2@10000.") String only;
+    @Option(names = "--out", description = "--suite: directory for suite.json and suite.md (default runs/bench-SUITE).") java.nio.file.Path out;
+    @Option(names = "--force", description = "--suite: replace --out if hetmerge wrote it.") boolean force;
     @Mixin CommonOptions common;
 
     Integer zip() {
@@ -66,23 +73,79 @@ public final class BenchCommand implements Callable<Integer> {
 
     public Integer call() {
         Main.applyCommon(common);
+        if (suite != null) return suite();
         if (what.equals("merge")) return merge();
         if (what.equals("zip")) return zip();
+        if (what.equals("jmh")) return jmh();
         if (!what.equals("train")) throw new org.hetmerge.util.UserException("unknown benchmark '" + what + "' (known: train, merge, zip)");
-        TrainBench.Result r = TrainBench.run(depth, width, batch, steps, rounds);
+        TrainBench.Result r = TrainBench.run(depth, width, batch, steps, rounds, vsTorch);
         if (json) {
             JsonObject o = new JsonObject();
             o.addProperty("irImagesPerSecond", r.ir());
             o.addProperty("djlImagesPerSecond", r.djl());
             o.addProperty("ratio", r.ir() / r.djl());
             o.addProperty("medianRoundRatio", r.medianRatio());
+            if (vsTorch) {
+                o.addProperty("torchImagesPerSecond", r.torch());
+                o.addProperty("irOverTorchMedianRoundRatio", r.torchRatio());
+                o.addProperty("torch", r.torchVersion());
+            }
             System.out.println(o);
         } else {
             System.out.printf("resnet-%d x%s, batch %d, %d rounds of %d steps (best round each):%n", depth, width, batch, rounds, steps);
             System.out.printf("  hetmerge graph IR  %8.1f img/s%n", r.ir());
             System.out.printf("  DJL Blocks         %8.1f img/s%n", r.djl());
             System.out.printf("  ratio IR / DJL     %8.3f (best rounds), %.3f (median of per-round ratios)%n", r.ir() / r.djl(), r.medianRatio());
+            if (vsTorch) {
+                System.out.printf("  PyTorch (%s) %8.1f img/s%n", r.torchVersion(), r.torch());
+                System.out.printf("  ratio IR / PyTorch %8.3f (best rounds), %.3f (median of per-round ratios)%n", r.ir() / r.torch(), r.torchRatio());
+            }
         }
+        return 0;
+    }
+
+    @Option(names = "--jmh", description = "jmh: arguments passed to JMH, e.g. \"-p features=1024 zip\" (default: every kernel benchmark).") String jmhArgs;
+
+    /** The JMH kernel benchmarks (org.hetmerge.bench.jmh), forked as JMH does; its own report on stdout. */
+    int jmh() {
+        List<String> args = new java.util.ArrayList<>();
+        if (jmhArgs != null && !jmhArgs.isBlank()) args.addAll(List.of(jmhArgs.trim().split("\\s+")));
+        boolean pattern = args.stream().anyMatch(a -> !a.startsWith("-") && (args.indexOf(a) == 0 || !args.get(args.indexOf(a) - 1).startsWith("-")));
+        if (!pattern) args.add(org.hetmerge.bench.jmh.Kernels.class.getName());
+        try {
+            org.openjdk.jmh.runner.options.CommandLineOptions o = new org.openjdk.jmh.runner.options.CommandLineOptions(args.toArray(String[]::new));
+            new org.openjdk.jmh.runner.Runner(o).run();
+        } catch (org.openjdk.jmh.runner.options.CommandLineOptionException | org.openjdk.jmh.runner.RunnerException e) {
+            throw new org.hetmerge.util.UserException("jmh: " + e.getMessage());
+        }
+        return 0;
+    }
+
+    /** NAME (a part of the case's name) or NAME@CALIB (and exactly that calibration size). */
+    static boolean matches(org.hetmerge.bench.Suite.Case c, String pattern) {
+        int at = pattern.lastIndexOf('@');
+        if (at < 0) return c.name().contains(pattern);
+        return c.name().contains(pattern.substring(0, at)) && Integer.toString(c.calib()).equals(pattern.substring(at + 1));
+    }
+
+    int suite() {
+        if (!suite.equals("quick") && !suite.equals("full")) throw new org.hetmerge.util.UserException("--suite must be quick or full, got '" + suite + "'");
+        java.nio.file.Path dir = out != null ? out : java.nio.file.Path.of("runs", "bench-" + suite);
+        org.hetmerge.util.AtomicDir.requireWritable(dir, force);
+        java.nio.file.Path root = java.nio.file.Path.of(System.getenv().getOrDefault("HETMERGE_HOME", "."));
+        List<org.hetmerge.bench.Suite.Case> cases = org.hetmerge.bench.Suite.cases(suite, common.dataDir, root).stream()
+                .filter(c -> only == null || matches(c, only)).toList();
+        if (cases.isEmpty()) throw new org.hetmerge.util.UserException("--case '" + only + "' matches no case of the " + suite + " suite");
+        List<org.hetmerge.bench.Suite.Outcome> outcomes = new java.util.ArrayList<>();
+        for (org.hetmerge.bench.Suite.Case c : cases) {
+            Progress.info("bench: " + c.name() + ", " + c.calib() + " calibration samples");
+            org.hetmerge.bench.Suite.Outcome o = org.hetmerge.bench.Suite.run(c);
+            outcomes.add(o);
+            Progress.info("  " + org.hetmerge.bench.Suite.json(o));
+        }
+        org.hetmerge.bench.Suite.write(dir, force, outcomes, null, null);
+        System.out.print(org.hetmerge.bench.Suite.markdown(outcomes));
+        System.out.println("wrote " + dir.resolve("suite.json") + " and " + dir.resolve("suite.md"));
         return 0;
     }
 

@@ -28,7 +28,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--classes", description = "Classes to score (argmax over exactly these); default: each task of the model.")
     String classes;
 
-    @Option(names = "--batch-size", defaultValue = "500") int batchSize;
+    @Option(names = "--batch-size", defaultValue = org.hetmerge.merge.MergeOptions.INFERENCE_BATCH_TEXT) int batchSize;
 
     @Option(names = "--json", description = "Print {\"accuracy\": …, \"samples\": …}.")
     boolean json;

@@ -72,7 +72,7 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed for the calibration sample (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--batch-size", defaultValue = "250") int batchSize;
+    @Option(names = "--batch-size", defaultValue = org.hetmerge.merge.MergeOptions.INFERENCE_BATCH_TEXT) int batchSize;
 
     @Option(names = {"-o", "--out"}, required = true, description = "Output directory (merged model + report).")
     Path out;

@@ -60,7 +60,7 @@ public final class Demo {
         for (String spec : methods) {
             String m = spec.contains(":") ? spec.substring(0, spec.indexOf(':')) : spec;
             String a = spec.contains(":") ? spec.substring(spec.indexOf(':') + 1) : align;
-            out.add(new Merge(spec, new MergeOptions(m, 0.5, 1.0, null, calib, true, 1, 250, a, new WidthPolicy("max"))));
+            out.add(new Merge(spec, new MergeOptions(m, 0.5, 1.0, null, calib, true, 1, MergeOptions.INFERENCE_BATCH, a, new WidthPolicy("max"))));
         }
         return out;
     }
@@ -204,7 +204,7 @@ public final class Demo {
                 List<String> stopLabels = new ArrayList<>();
                 List<double[]> stopAcc = new ArrayList<>();
                 for (String s : p.stops()) {
-                    MergeOptions zo = new MergeOptions("zip", 0.5, 1.0, s, plan.calib(), true, 1, 250, null, new WidthPolicy("max"));
+                    MergeOptions zo = new MergeOptions("zip", 0.5, 1.0, s, plan.calib(), true, 1, MergeOptions.INFERENCE_BATCH, null, new WidthPolicy("max"));
                     MergeRun.Outcome o = MergeRun.run(pair, names, zo, base, data, mgr, null, null, prov, false);
                     merges.add(o.report());
                     stopLabels.add(s);

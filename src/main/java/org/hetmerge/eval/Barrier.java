@@ -52,7 +52,7 @@ public final class Barrier {
         if (steps < 2) throw new UserException("--steps must be ≥ 2, got " + steps);
         List<Integer> classes = a.tasks().get(0).task().classes();
         // beta = 0: features are only paired across models; width max with equal widths: r = n.
-        MergeOptions opt = new MergeOptions(method, 0.5, 0, null, calib, true, seed, 250, align, new WidthPolicy("max"), streamTap);
+        MergeOptions opt = new MergeOptions(method, 0.5, 0, null, calib, true, seed, MergeOptions.INFERENCE_BATCH, align, new WidthPolicy("max"), streamTap);
         double[] lambdas = new double[steps], loss = new double[steps], acc = new double[steps];
         // Statistics and matching do not depend on λ: one plan, built once per λ.
         try (MergePlan plan = MergeEngine.plan(List.of(a, b), names, opt, data, mgr);
@@ -62,7 +62,7 @@ public final class Barrier {
                 lambdas[s] = l;
                 try (NDManager sub = mgr.newSubManager()) {
                     MergeEngine.Result r = Progress.quietly(() -> MergeEngine.build(plan, new double[] {l, 1 - l}, data, sub));
-                    double[] la = lossAndAccuracy(r.merged(), data, classes, sub, 250);
+                    double[] la = lossAndAccuracy(r.merged(), data, classes, sub, MergeOptions.INFERENCE_BATCH);
                     loss[s] = la[0];
                     acc[s] = la[1];
                     r.merged().close();

@@ -1,6 +1,7 @@
 package org.hetmerge.merge;
 
 import ai.djl.ndarray.NDArray;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.hetmerge.data.Batches;
@@ -10,10 +11,15 @@ import org.hetmerge.model.Model;
 import org.hetmerge.model.op.OpContext;
 import org.hetmerge.model.op.ParamDef;
 import org.hetmerge.util.Progress;
+import org.hetmerge.util.UserException;
 
 /**
- * Recomputes BatchNorm running statistics of a merged model: one pass in cumulative-average mode
- * (batch k weighs 1/k), so the result is the average of the per-batch statistics.
+ * Recomputes BatchNorm running statistics of a merged model (METHOD.md §5): one pass over the
+ * calibration samples in which every BatchNorm normalizes with its batch's statistics and reports
+ * them; per channel, the batches' means and co-moments are combined in float64 (Chan et al.), so
+ * running mean and variance are those of all calibration rows at once — not an average of
+ * per-batch values that depends on the batch size, and a last batch of one sample adds one row
+ * instead of a NaN. Running variance is the unbiased one, as libtorch keeps it.
  */
 public final class BnReset {
     private BnReset() {}
@@ -22,19 +28,54 @@ public final class BnReset {
         return m.graph().paramDefs().values().stream().anyMatch(d -> d.kind() == ParamDef.Kind.RUNNING_MEAN);
     }
 
-    public static void run(Model m, Samples data, int[] idx, int batchSize) {
-        for (Map.Entry<String, ParamDef> e : m.graph().paramDefs().entrySet()) {
-            NDArray a = m.params().get(e.getKey());
-            if (e.getValue().kind() == ParamDef.Kind.RUNNING_MEAN) a.subi(a);
-            if (e.getValue().kind() == ParamDef.Kind.RUNNING_VAR) a.subi(a).addi(1f);
+    /** Per channel: rows seen, mean and Σ (x − mean)², all in float64. */
+    static final class Moments {
+        long rows;
+        final double[] mean, m2;
+
+        Moments(int channels) {
+            mean = new double[channels];
+            m2 = new double[channels];
         }
-        int[] k = {0};
+
+        void add(float[] batchMean, float[] batchM2, long batchRows) {
+            long total = rows + batchRows;
+            for (int c = 0; c < mean.length; c++) {
+                double delta = batchMean[c] - mean[c];
+                m2[c] += batchM2[c] + delta * delta * rows * batchRows / total;
+                mean[c] += delta * batchRows / total;
+            }
+            rows = total;
+        }
+    }
+
+    public static void run(Model m, Samples data, int[] idx, int batchSize) {
+        Map<String, Moments> moments = new HashMap<>();
+        OpContext.BatchStatistics sink = (node, mean, m2, rows) -> moments.computeIfAbsent(node, k -> new Moments(mean.length)).add(mean, m2, rows);
         try (Progress bar = Progress.start("bn reset", idx.length)) {
             Batches.forEach(data, idx, batchSize, m.params().manager(), (input, from, to) -> {
-                k[0]++;
-                Executor.run(m.graph(), m.params(), input, OpContext.Mode.BN_UPDATE, 1f - 1f / k[0], Set.of());
+                Executor.run(m.graph(), m.params(), input, OpContext.Mode.BN_UPDATE, 0f, Set.of(), sink);
                 bar.step(to - from, null);
             });
+        }
+        for (Map.Entry<String, ParamDef> e : m.graph().paramDefs().entrySet()) {
+            ParamDef.Kind kind = e.getValue().kind();
+            if (kind != ParamDef.Kind.RUNNING_MEAN && kind != ParamDef.Kind.RUNNING_VAR) continue;
+            String node = e.getKey().substring(0, e.getKey().lastIndexOf('.'));
+            Moments mo = moments.get(node);
+            if (mo == null) continue; // a norm the samples never reach (a branch without an output)
+            double[] v = new double[mo.mean.length];
+            for (int c = 0; c < v.length; c++) {
+                v[c] = kind == ParamDef.Kind.RUNNING_MEAN ? mo.mean[c] : mo.rows > 1 ? mo.m2[c] / (mo.rows - 1) : 0;
+                if (!Double.isFinite(v[c])) {
+                    throw new UserException("BN reset: " + node + " channel " + c + " has a non-finite " + (kind == ParamDef.Kind.RUNNING_MEAN ? "mean" : "variance")
+                            + " on the calibration samples (the merged model produces non-finite activations)");
+                }
+            }
+            NDArray a = m.params().get(e.getKey());
+            float[] f = new float[v.length];
+            for (int c = 0; c < v.length; c++) f[c] = (float) v[c];
+            a.set(f);
         }
     }
 }

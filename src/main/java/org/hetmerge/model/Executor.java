@@ -26,11 +26,16 @@ public final class Executor {
     }
 
     public static Result run(Graph g, Params p, NDArray x, OpContext.Mode mode, float bnMomentum, Set<String> taps) {
+        return run(g, p, x, mode, bnMomentum, taps, null);
+    }
+
+    /** {@code batchStatistics}: receives every BatchNorm's batch statistics in {@link OpContext.Mode#BN_UPDATE}. */
+    public static Result run(Graph g, Params p, NDArray x, OpContext.Mode mode, float bnMomentum, Set<String> taps, OpContext.BatchStatistics batchStatistics) {
         Map<String, NDArray> values = new HashMap<>();
         values.put(Graph.INPUT, x);
         Map<String, NDArray> tapped = new LinkedHashMap<>();
         if (taps.contains(Graph.INPUT)) tapped.put(Graph.INPUT, x);
-        Ctx ctx = new Ctx(p, mode, bnMomentum);
+        Ctx ctx = new Ctx(p, mode, bnMomentum, batchStatistics);
         // Outside training nothing needs an intermediate once its last reader ran: free it then, and
         // free each op's temporaries (attention logits, …) as soon as the op returns, so the peak is a
         // few activations, not every activation of the batch (ViT-B at batch 32: ~1 GB, not ~25 GB).
@@ -40,11 +45,15 @@ public final class Executor {
         keep.addAll(taps);
         keep.add(Graph.INPUT);
         List<Node> nodes = g.nodes();
+        Map<String, String> folds = mode == OpContext.Mode.EVAL ? foldable(g, keep) : Map.of();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             List<NDArray> in = n.inputs().stream().map(values::get).toList();
             ctx.node = n.name();
-            NDArray out = free ? forwardScoped(n, ctx, in) : n.op().forward(ctx, in);
+            NDArray out;
+            if (folds.containsKey(n.name())) out = foldedConv(n, g.node(folds.get(n.name())), p, in);
+            else if (folds.containsValue(n.name())) out = in.get(0); // the norm is already in the conv's weights
+            else out = free ? forwardScoped(n, ctx, in) : n.op().forward(ctx, in);
             values.put(n.name(), out);
             if (taps.contains(n.name())) tapped.put(n.name(), out);
             if (free) {
@@ -57,6 +66,47 @@ public final class Executor {
         Map<String, NDArray> outs = new LinkedHashMap<>();
         for (String o : g.outputs()) outs.put(o, values.get(o));
         return new Result(outs, tapped);
+    }
+
+    /**
+     * Inference: a convolution whose only reader is a BatchNorm (and whose own output nobody asked
+     * for) runs with the norm folded into its weights — W·s and (b − μ)·s + β with s = γ/√(σ² + ε) —
+     * so the norm costs no pass over the activations (≈ 10 % of a small ResNet's forward on 2 cores).
+     * Conv → norm, by node name.
+     */
+    static Map<String, String> foldable(Graph g, Set<String> keep) {
+        Map<String, Integer> readers = new HashMap<>();
+        for (Node n : g.nodes()) for (String src : new java.util.HashSet<>(n.inputs())) readers.merge(src, 1, Integer::sum);
+        Map<String, String> out = new HashMap<>();
+        for (Node n : g.nodes()) {
+            if (!(n.op() instanceof org.hetmerge.model.op.BatchNorm) || n.inputs().size() != 1) continue;
+            String src = n.inputs().get(0);
+            if (src.equals(Graph.INPUT) || keep.contains(src) || readers.getOrDefault(src, 0) != 1) continue;
+            if (g.node(src).op() instanceof org.hetmerge.model.op.Conv2d) out.put(src, n.name());
+        }
+        return out;
+    }
+
+    private static NDArray foldedConv(Node conv, Node norm, Params p, List<NDArray> in) {
+        org.hetmerge.model.op.Conv2d c = (org.hetmerge.model.op.Conv2d) conv.op();
+        org.hetmerge.model.op.BatchNorm bn = (org.hetmerge.model.op.BatchNorm) norm.op();
+        NDArray out;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            String b = norm.name() + ".";
+            NDArray scale = p.get(b + "weight").div(p.get(b + "running_var").add(bn.eps()).sqrt());
+            NDArray weight = p.get(conv.name() + ".weight").mul(scale.reshape(c.out(), 1, 1, 1));
+            NDArray shift = c.bias() ? p.get(conv.name() + ".bias") : null;
+            NDArray bias = (shift == null ? p.get(b + "running_mean").neg() : shift.sub(p.get(b + "running_mean"))).mul(scale).add(p.get(b + "bias"));
+            NDArray x = in.get(0);
+            out = x.getNDArrayInternal()
+                    .convolution(x, weight, bias, new ai.djl.ndarray.types.Shape(c.stride(), c.stride()),
+                            new ai.djl.ndarray.types.Shape(c.padding(), c.padding()), new ai.djl.ndarray.types.Shape(1, 1), 1)
+                    .singletonOrThrow();
+            NDScope.unregister(out);
+        }
+        NDScope.register(out);
+        return out;
     }
 
     /** Runs one op in its own scope; only its output survives (registered with the caller's scope). */
@@ -95,12 +145,22 @@ public final class Executor {
         final Params params;
         final Mode mode;
         final float momentum;
+        final BatchStatistics batchStatistics;
         String node;
 
-        Ctx(Params params, Mode mode, float momentum) {
+        Ctx(Params params, Mode mode, float momentum, BatchStatistics batchStatistics) {
             this.params = params;
             this.mode = mode;
             this.momentum = momentum;
+            this.batchStatistics = batchStatistics;
+        }
+
+        public String node() {
+            return node;
+        }
+
+        public BatchStatistics batchStatistics() {
+            return batchStatistics;
         }
 
         public NDArray param(String suffix) {

@@ -3,7 +3,6 @@ package org.hetmerge.stats;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -20,12 +19,13 @@ import java.util.List;
  * statistics pass at ≥ 85 % of plain forward throughput): the parts are never concatenated, their
  * product blocks f_iᵀf_j are computed for i ≤ j only (f_jᵀf_i is a transposed view), image maps
  * (B, C, H, W) are multiplied per image in place — (C × HW)·(HW × C), no transposed copy — unless
- * the map is small, and features are not centered by a pass over the activations when their mean
- * is small against their spread: the first batch decides. Raw float32 products lose
- * ≈ ε₃₂·(1 + μ²/σ²) of the co-moment; with |μ| ≤ 4σ (every post-ReLU tap we have measured) that is
- * ~1e-5, below anything matching can see. A space with a larger offset (a transformer's residual
- * stream can have a few large-mean dims) is shifted by its running mean before the products.
- * Batches are combined in float64 with Chan's parallel formula.
+ * the map is small. Sums and products are taken around a fixed shift K and accumulated in float64
+ * (Σ(x − K), Σ(x − K)(x − K)ᵀ); mean and co-moment are formed once, when read. K is 0 when the
+ * first batch shows every feature's mean small against its spread (|μ| ≤ 4σ, every post-ReLU tap
+ * we measured): then no pass over the activations centers them, and a batch's float32 product
+ * loses ≈ ε₃₂·(1 + μ²/σ²) ≈ 2e-5 of the co-moment at most, with no growth over batches (they add
+ * in float64). Otherwise (a transformer's residual stream can have a few large-mean dims) K is the
+ * first batch's mean, subtracted before the products.
  */
 public final class FeatureStats {
     /** Image maps with at least this many positions are multiplied per image; smaller ones as (B·H·W, C) rows. */
@@ -37,9 +37,12 @@ public final class FeatureStats {
     private long count;
     private double[] mean;
     private double[] comoment; // n × n, row-major; null while the accumulators are native
-    private NDArray nativeMean;
+    private NDArray nativeMean;     // formed from the sums when first read
     private NDArray nativeComoment;
-    private Boolean shifted; // decided on the first batch
+    private NDArray sum;            // Σ (x − K), float64, while accumulating
+    private NDArray products;       // Σ (x − K)(x − K)ᵀ, float64, while accumulating
+    private NDArray shift;          // K (float32), null when 0
+    private Boolean shifted;        // decided on the first batch
 
     public FeatureStats(int n) {
         this.n = n;
@@ -68,7 +71,7 @@ public final class FeatureStats {
      * (R, C_i) rows, all with the same number of observations, Σ C_i = n. The parts are not changed.
      */
     public void add(List<NDArray> parts) {
-        if (comoment != null) throw new IllegalStateException("statistics already finished");
+        if (comoment != null || nativeMean != null) throw new IllegalStateException("statistics already read");
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             List<Part> ps = new ArrayList<>();
@@ -83,27 +86,30 @@ public final class FeatureStats {
             }
             if (offset != n) throw new IllegalArgumentException("expected " + n + " features, got " + offset);
             if (b == 0) return;
-            NDManager m = parts.get(0).getManager();
-            if (nativeMean == null) {
-                nativeMean = m.zeros(new Shape(n), DataType.FLOAT64);
-                nativeComoment = m.zeros(new Shape(n, n), DataType.FLOAT64);
-                // The accumulators outlive the batch scope they were made in.
-                NDScope.unregister(nativeMean, nativeComoment);
-            }
-            Moments mo = moments(ps, shifted == null || !shifted ? null : nativeMean.toType(DataType.FLOAT32, false), b);
+            Moments mo = moments(ps, shift);
             if (shifted == null) {
                 shifted = !wellCentered(mo, b);
-                // Ill-conditioned first batch: redo it around its own mean.
-                if (shifted) mo = moments(ps, mo.sum.div(b).toType(DataType.FLOAT32, false), b);
+                if (shifted) {
+                    // Ill-conditioned: every batch, this one included, is centered on this batch's mean.
+                    shift = mo.sum.div((double) b).toType(DataType.FLOAT32, false);
+                    NDScope.unregister(shift);
+                    mo = moments(ps, shift);
+                }
+                sum = mo.sum;
+                products = mo.products;
+                NDScope.unregister(sum, products);
+            } else {
+                sum.addi(mo.sum);
+                products.addi(mo.products);
             }
-            combine(mo, b);
+            count += b;
         }
     }
 
     /** Sums and products of one batch around {@code shift} (null: zero), in float64. */
-    private record Moments(NDArray sum, NDArray products, NDArray shift) {}
+    private record Moments(NDArray sum, NDArray products) {}
 
-    private Moments moments(List<Part> ps, NDArray shift, long b) {
+    private Moments moments(List<Part> ps, NDArray shift) {
         List<Part> centered = new ArrayList<>();
         for (Part p : ps) centered.add(shift == null ? p : p.minus(shift.get(p.offset() + ":" + (p.offset() + p.width()))));
         NDList sums = new NDList();
@@ -118,10 +124,9 @@ public final class FeatureStats {
             for (int j = 0; j < centered.size(); j++) row.add(j >= i ? blocks[i][j] : blocks[j][i].transpose());
             rowsOfBlocks.add(row.size() == 1 ? row.get(0) : NDArrays.concat(row, 1));
         }
-        NDArray products = rowsOfBlocks.size() == 1 ? rowsOfBlocks.get(0) : NDArrays.concat(rowsOfBlocks, 0);
-        NDArray sum = sums.size() == 1 ? sums.get(0) : NDArrays.concat(sums, 0);
-        return new Moments(sum.toType(DataType.FLOAT64, false), products.toType(DataType.FLOAT64, false),
-                shift == null ? null : shift.toType(DataType.FLOAT64, false));
+        NDArray prod = rowsOfBlocks.size() == 1 ? rowsOfBlocks.get(0) : NDArrays.concat(rowsOfBlocks, 0);
+        NDArray s = sums.size() == 1 ? sums.get(0) : NDArrays.concat(sums, 0);
+        return new Moments(s.toType(DataType.FLOAT64, false), prod.toType(DataType.FLOAT64, false));
     }
 
     /** True when no feature's mean is large against its spread (σ = 0 with μ = 0, a dead feature, is fine). */
@@ -140,18 +145,23 @@ public final class FeatureStats {
         return true;
     }
 
-    /** Chan et al.'s parallel update with one batch's co-moment around its own mean. */
-    private void combine(Moments mo, long b) {
-        long total = count + b;
-        double wa = (double) count * b / total;
-        NDArray batchMean = mo.sum.div((double) b);
-        NDArray m2 = mo.products.sub(mo.sum.reshape(n, 1).matMul(mo.sum.reshape(1, n)).divi((double) b));
-        if (mo.shift != null) batchMean = batchMean.add(mo.shift);
-        NDArray delta = batchMean.sub(nativeMean);
-        nativeComoment.addi(m2);
-        if (wa != 0) nativeComoment.addi(delta.reshape(n, 1).matMul(delta.reshape(1, n)).muli(wa));
-        nativeMean.addi(delta.muli((double) b / total));
-        count = total;
+    /** Mean and co-moment from the sums, once: mean = K + S₁/N, co-moment = S₂ − S₁S₁ᵀ/N (float64, in place). */
+    private void materialize() {
+        if (nativeMean != null || sum == null) return;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            products.subi(sum.reshape(n, 1).matMul(sum.reshape(1, n)).divi((double) count));
+            NDArray mu = sum.div((double) count);
+            if (shift != null) mu = mu.add(shift.toType(DataType.FLOAT64, false));
+            NDScope.unregister(mu);
+            nativeMean = mu;
+        }
+        nativeComoment = products;
+        sum.close();
+        if (shift != null) shift.close();
+        sum = null;
+        products = null;
+        shift = null;
     }
 
     /**
@@ -187,6 +197,7 @@ public final class FeatureStats {
     /** Brings the accumulators to Java and frees the native ones (idempotent). */
     public void finish() {
         if (comoment != null) return;
+        materialize();
         if (nativeMean == null) {
             mean = new double[n];
             comoment = new double[n * n];
@@ -226,6 +237,7 @@ public final class FeatureStats {
     public double[][] correlation() {
         // Row blocks straight from the co-moment (native or Java): no n² covariance and no single
         // n²-double array in the Java heap (300 MB for a ViT-B MLP pair, hard to place in one piece).
+        materialize();
         double[] mu = nativeMean != null ? nativeMean.toDoubleArray() : mean;
         double[] sd = new double[n];
         double[] diag = null;
@@ -265,6 +277,8 @@ public final class FeatureStats {
 
     /** Frees the native accumulators (the statistics cannot be read afterwards unless finished). */
     public void release() {
+        for (NDArray a : new NDArray[] {sum, products, shift}) if (a != null) a.close();
+        sum = products = shift = null;
         if (nativeMean != null) {
             nativeMean.close();
             nativeComoment.close();

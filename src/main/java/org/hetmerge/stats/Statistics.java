@@ -43,8 +43,9 @@ public final class Statistics {
             stats.put(s.space(), new FeatureStats(n));
         }
         Integer padId = padId(models);
+        int batch = batchFor(models, tapSets, batchSize);
         try (Progress bar = Progress.start("statistics", idx.length)) {
-            Batches.forEach(data, idx, batchSize, mgr, (input, from, to) -> {
+            Batches.forEach(data, idx, batch, mgr, (input, from, to) -> {
                 List<Map<String, NDArray>> taps = new ArrayList<>();
                 for (int i = 0; i < models.size(); i++) {
                     Model m = models.get(i);
@@ -71,6 +72,30 @@ public final class Statistics {
         // The accumulators stay native until each space is read (FeatureStats.correlation, in row
         // blocks) and released; they live in mgr, which outlives the merge.
         return stats;
+    }
+
+    /** Bytes of tapped activations a statistics batch may hold (all models together). */
+    static final long TAP_BUDGET_BYTES = 64L << 20;
+    static final int MIN_BATCH = 8;
+
+    /**
+     * The statistics batch: at most {@code batchSize}, and small enough that the taps every model
+     * holds until its space is counted fit {@link #TAP_BUDGET_BYTES} (at least {@link #MIN_BATCH}
+     * samples). Measured on resnet-56×2 (2 cores): batch 250 → 50 took the merge's peak RSS from
+     * 2.0 to 1.1 GB and made the pass faster, the taps then fitting the CPU caches; the sums are in
+     * float64, so the batch size does not change the statistics beyond rounding.
+     */
+    static int batchFor(List<Model> models, List<Set<String>> tapSets, int batchSize) {
+        long perSample = 0;
+        for (int i = 0; i < models.size(); i++) {
+            for (String node : tapSets.get(i)) {
+                long size = 4;
+                for (int d : models.get(i).graph().shape(node)) size *= d;
+                perSample += size;
+            }
+        }
+        if (perSample == 0) return batchSize;
+        return (int) Math.max(Math.min(batchSize, MIN_BATCH), Math.min(batchSize, TAP_BUDGET_BYTES / perSample));
     }
 
     /** The padding id of models that read token sequences through a padding mask (null: no padding). */

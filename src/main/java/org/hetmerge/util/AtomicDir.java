@@ -20,7 +20,7 @@ public final class AtomicDir {
     }
 
     /** Files one of hetmerge's outputs holds; --force replaces only directories with one of them (or empty ones). */
-    static final java.util.List<String> MARKERS = java.util.List.of("model.json", "report.json", "export.json", "barrier.json", "align.json");
+    static final java.util.List<String> MARKERS = java.util.List.of("model.json", "report.json", "export.json", "barrier.json", "align.json", "suite.json");
 
     /** Refuses an existing output directory without --force; commands call it before any long work. */
     public static void requireWritable(Path dir, boolean force) {

@@ -44,23 +44,34 @@ class PartialZipAndBnTest {
         }
     }
 
-    @Test
-    void bnResetGivesTheAverageOfPerBatchStatistics() {
+    /**
+     * METHOD.md §5: the reset's statistics are those of all calibration rows at once (mean and
+     * unbiased variance of the first norm's input), whatever the batch size — 20 samples in batches
+     * of 5, of 7 (a last batch of 6) and of 19 (a last batch of one sample, which gave NaN before).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {5, 7, 19, 1})
+    void bnResetGivesTheStatisticsOfAllCalibrationRows(int batch) {
         Splits data = TestSupport.synthetic(100);
         try (NDManager m = TestSupport.manager()) {
             Model a = MergeExactnessTest.randomModel(ArchSpec.of("mlp", 1, 6), 8, m);
             int[] idx = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
-            // Expected: mean over the 4 batches of each batch's mean of the first layer's pre-norm outputs.
-            double[] want = new double[6];
-            for (int from = 0; from < 20; from += 5) {
-                float[] x = data.trainData().batch(idx, from, from + 5, Batches.Augment.NONE, null);
-                NDArray in = m.create(x, new Shape(5, 1, 12, 12));
-                float[] fc = Executor.run(a.graph(), a.params(), in, OpContext.Mode.EVAL, 0.9f, Set.of("hidden.layer1.fc")).taps().get("hidden.layer1.fc").toFloatArray();
-                for (int i = 0; i < 5; i++) for (int c = 0; c < 6; c++) want[c] += fc[i * 6 + c] / 5.0 / 4.0;
+            float[] x = data.trainData().batch(idx, 0, 20, Batches.Augment.NONE, null);
+            NDArray in = m.create(x, new Shape(20, 1, 12, 12));
+            float[] fc = Executor.run(a.graph(), a.params(), in, OpContext.Mode.EVAL, 0.9f, Set.of("hidden.layer1.fc")).taps().get("hidden.layer1.fc").toFloatArray();
+            double[] mean = new double[6], var = new double[6];
+            for (int i = 0; i < 20; i++) for (int c = 0; c < 6; c++) mean[c] += fc[i * 6 + c] / 20.0;
+            for (int i = 0; i < 20; i++) for (int c = 0; c < 6; c++) var[c] += Math.pow(fc[i * 6 + c] - mean[c], 2) / 19.0;
+            BnReset.run(a, data.trainData(), idx, batch);
+            float[] gotMean = a.params().get("hidden.layer1.bn.running_mean").toFloatArray();
+            float[] gotVar = a.params().get("hidden.layer1.bn.running_var").toFloatArray();
+            for (int c = 0; c < 6; c++) {
+                assertThat((double) gotMean[c]).isCloseTo(mean[c], org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(mean[c]))));
+                assertThat((double) gotVar[c]).isCloseTo(var[c], org.assertj.core.data.Offset.offset(1e-4 * (1 + var[c])));
             }
-            BnReset.run(a, data.trainData(), idx, 5);
-            float[] got = a.params().get("hidden.layer1.bn.running_mean").toFloatArray();
-            for (int c = 0; c < 6; c++) assertThat((double) got[c]).isCloseTo(want[c], org.assertj.core.data.Offset.offset(1e-4));
+            for (String p : a.params().asMap().keySet()) {
+                for (float v : a.params().get(p).toFloatArray()) assertThat(v).as(p).isFinite();
+            }
         }
     }
 }

@@ -59,6 +59,10 @@ class OpsTest {
         public float bnMomentum() {
             return momentum;
         }
+
+        public String node() {
+            return "op";
+        }
     }
 
     @Test

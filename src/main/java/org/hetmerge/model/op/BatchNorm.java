@@ -34,12 +34,46 @@ public record BatchNorm(int channels, float eps) implements Op {
 
     public NDArray forward(OpContext ctx, List<NDArray> x) {
         NDArray input = x.get(0);
+        if (ctx.mode() == OpContext.Mode.BN_UPDATE) return observed(ctx, input);
         boolean batchStats = ctx.mode() != OpContext.Mode.EVAL;
         // libtorch updates the running statistics in place when batchStats is true.
         return input.getNDArrayInternal()
                 .batchNorm(input, ctx.param("running_mean"), ctx.param("running_var"),
                         ctx.param("weight"), ctx.param("bias"), 1, ctx.bnMomentum(), eps, batchStats)
                 .singletonOrThrow();
+    }
+
+    /**
+     * Normalizes with the batch's statistics (libtorch's fused kernel, into scratch running buffers
+     * that then hold the batch mean and unbiased variance) and reports them; the model's running
+     * statistics are not touched. A channel with one row in the batch (a batch of one vector) has
+     * variance 0 and normalizes to β — libtorch refuses that case, and it must not become NaN.
+     */
+    private NDArray observed(OpContext ctx, NDArray input) {
+        long rows = input.getShape().size() / channels;
+        NDArray gamma = ctx.param("weight"), beta = ctx.param("bias");
+        if (rows <= 1) {
+            if (ctx.batchStatistics() != null) ctx.batchStatistics().observe(ctx.node(), input.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), new float[channels], rows);
+            return input.zerosLike().add(beta.reshape(new ai.djl.ndarray.types.Shape(broadcast(input))));
+        }
+        try (NDArray mean = input.getManager().zeros(new ai.djl.ndarray.types.Shape(channels));
+             NDArray var = input.getManager().zeros(new ai.djl.ndarray.types.Shape(channels))) {
+            // DJL convention: running = momentum · running + (1 − momentum) · batch; momentum 0 keeps the batch's.
+            NDArray out = input.getNDArrayInternal().batchNorm(input, mean, var, gamma, beta, 1, 0f, eps, true).singletonOrThrow();
+            if (ctx.batchStatistics() != null) {
+                float[] v = var.toFloatArray();
+                for (int i = 0; i < v.length; i++) v[i] *= rows - 1; // unbiased variance → Σ (x − mean)²
+                ctx.batchStatistics().observe(ctx.node(), mean.toFloatArray(), v, rows);
+            }
+            return out;
+        }
+    }
+
+    private long[] broadcast(NDArray input) {
+        long[] s = new long[input.getShape().dimension()];
+        java.util.Arrays.fill(s, 1);
+        s[1] = channels;
+        return s;
     }
 
     public SpaceRole spaceRole() {

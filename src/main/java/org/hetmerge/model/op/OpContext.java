@@ -10,7 +10,10 @@ public interface OpContext {
         TRAIN,
         /** Inference: running statistics. */
         EVAL,
-        /** Inference everywhere except BatchNorm, which uses batch statistics and updates its running ones. */
+        /**
+         * Inference everywhere except BatchNorm, which normalizes with batch statistics and reports
+         * them to {@link #batchStatistics()} (its running statistics are left alone).
+         */
         BN_UPDATE
     }
 
@@ -20,4 +23,19 @@ public interface OpContext {
 
     /** DJL convention: running = momentum · running + (1 − momentum) · batch. */
     float bnMomentum();
+
+    /** The node being run (its parameters are {@code node + "." + suffix}). */
+    String node();
+
+    /** Where BatchNorm reports its batch statistics in {@link Mode#BN_UPDATE} (null: nowhere). */
+    default BatchStatistics batchStatistics() {
+        return null;
+    }
+
+    /** Receives, per BatchNorm node and batch, the channels' mean and variance over the batch's rows. */
+    @FunctionalInterface
+    interface BatchStatistics {
+        /** @param mean per channel; @param m2 per channel Σ (x − mean)² over the batch's rows; @param rows rows per channel */
+        void observe(String node, float[] mean, float[] m2, long rows);
+    }
 }
