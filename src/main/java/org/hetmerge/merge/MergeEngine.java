@@ -157,7 +157,7 @@ public final class MergeEngine {
                 sm = SpaceMerge.fromGroups(space, pw, singles);
             } else {
                 FeatureStats fs = stats.remove(space);
-                double[][] corr = fs.correlation();
+                double[][] corr = requireFinite(space, fs.correlation(), pw, present, names);
                 fs.release();
                 sm = matcher.match(space, corr, pw, opt.width().resolve(space, pw));
                 matched.put(space, matchedPairs(sm, corr));
@@ -213,6 +213,37 @@ public final class MergeEngine {
         if (models.get(0).info().has(ModelIO.VOCABULARY)) merged.info().add(ModelIO.VOCABULARY, models.get(0).info().get(ModelIO.VOCABULARY).deepCopy());
         carryImport(models, merged);
         return new Result(merged, p.spaces(), p.matchedCorrelations(), seconds, p.calibration(), alignments, p.notes());
+    }
+
+    /**
+     * A non-finite correlation (a model whose activations overflow or are NaN on the calibration
+     * data) is an error naming the space, the model and the feature — matching must never see it
+     * (the greedy zip and the assignment cannot order NaN).
+     */
+    static double[][] requireFinite(String space, double[][] corr, int[] widths, int[] present, List<String> names) {
+        // The culprit is the feature with the most non-finite entries: a NaN feature spoils its whole row.
+        int worst = -1, most = 0;
+        double example = 0;
+        for (int i = 0; i < corr.length; i++) {
+            int bad = 0;
+            double first = 0;
+            for (int j = 0; j < corr.length; j++) {
+                if (!Double.isFinite(corr[i][j])) {
+                    if (bad++ == 0) first = corr[i][j];
+                }
+            }
+            if (bad > most) {
+                most = bad;
+                worst = i;
+                example = first;
+            }
+        }
+        if (worst < 0) return corr;
+        int model = 0, feature = worst;
+        while (model < widths.length - 1 && feature >= widths[model]) feature -= widths[model++];
+        String who = names != null ? names.get(present[model]) : "model " + (present[model] + 1);
+        throw new UserException("statistics of space " + space + " are not finite: feature " + feature + " of " + who
+                + " has correlation " + example + " (its activations on the calibration samples are NaN or infinite)");
     }
 
     /** Correlations of every cross-model pair of features that a merge put in one group (first model vs the others). */
@@ -277,7 +308,8 @@ public final class MergeEngine {
                 if (di != d) throw new UserException("attention " + e.getKey() + ": head dim " + di + " in model " + (i + 1) + " vs " + d + " in model 1; heads of different dims cannot be merged");
             }
             int[] pw = java.util.Arrays.stream(present).map(i -> allWidths.get(qk.name())[i]).toArray();
-            double[][] cq = stats.get(qk.name()).correlation(), cv = stats.get(vo.name()).correlation();
+            double[][] cq = requireFinite(qk.name(), stats.get(qk.name()).correlation(), pw, present, null);
+            double[][] cv = requireFinite(vo.name(), stats.get(vo.name()).correlation(), java.util.Arrays.stream(present).map(i -> allWidths.get(vo.name())[i]).toArray(), present, null);
             corrs.put(qk.name(), cq);
             corrs.put(vo.name(), cv);
             HeadMatching.Result r = HeadMatching.match(matcher, qk.name(), cq, vo.name(), cv, pw, d);

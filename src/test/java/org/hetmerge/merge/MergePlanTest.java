@@ -52,4 +52,24 @@ class MergePlanTest {
             assertThat(TestSupport.maxAbsDiff(MergeExactnessTest.outputs(a, x), before)).isEqualTo(0f);
         }
     }
+
+    /** A model that produces NaN on the calibration data stops the merge with the space named — it never reaches matching (which cannot order NaN). */
+    @Test
+    void nonFiniteStatisticsAreAnErrorNamingTheSpace() {
+        Splits data = TestSupport.synthetic(100);
+        try (NDManager m = TestSupport.manager()) {
+            Model a = MergeExactnessTest.randomModel(ArchSpec.of("mlp", 2, 8), 4, m);
+            Model b = MergeExactnessTest.randomModel(ArchSpec.of("mlp", 2, 8), 5, m);
+            NDArray w = b.params().get("hidden.layer2.fc.weight");
+            float[] v = w.toFloatArray();
+            v[3] = Float.NaN; // one input weight of feature 0 of layer 2
+            w.set(v);
+            for (String method : List.of("zip", "permute")) {
+                MergeOptions o = new MergeOptions(method, 0.5, 1, null, 40, true, 1, 20);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> MergeEngine.merge(List.of(a, b), List.of("a", "b"), o, data, m))
+                        .isInstanceOf(org.hetmerge.util.UserException.class)
+                        .hasMessageContaining("space hidden.layer2").hasMessageContaining("not finite").hasMessageContaining("of b");
+            }
+        }
+    }
 }
