@@ -7,8 +7,9 @@ import org.hetmerge.util.UserException;
 /**
  * Where the n units of a shallow stage go among the m units of the deep stage (METHOD.md §6):
  * positions p_0 < … < p_{n−1}, p_0 = 0 (the first unit, with the stride/projection, is anchored to
- * the other model's first unit). Segment i is (p_{i−1}, p_i]; units after p_{n−1} belong to segment
- * n−1.
+ * the other model's first unit). Segment i is [p_i, p_{i+1}) with p_n = m: after identity
+ * expansion the shallow model carries unit i's output through every deep position of segment i.
+ * Both DPs pick, among optimal positions (within 1e-12 relative), the lexicographically earliest.
  *
  * @param positions the deep position of each shallow unit
  * @param objective the strategy's score of these positions (sum of CKA values)
@@ -54,81 +55,76 @@ public record Segmentation(String strategy, int[] positions, double objective) {
         return s;
     }
 
+    /** Σ_j CKA(deep[j], shallow[i(j)]) with i(j) = max{i : p_i ≤ j} (METHOD.md §6.2). */
     public static double lmaObjective(double[][] cka, int[] p) {
         double s = 0;
         int seg = 0;
         for (int j = 0; j < cka.length; j++) {
-            while (seg < p.length - 1 && j > p[seg]) seg++;
+            while (seg + 1 < p.length && p[seg + 1] <= j) seg++;
             s += cka[j][seg];
         }
         return s;
     }
 
-    /** Segment-wise: maximize Σ_i CKA(deep[p_i], shallow[i]); O(m·n) dynamic programming. */
+    /** Ties: values within this relative distance of the best count as optimal. */
+    static final double TIE = 1e-12;
+
+    /**
+     * Segment-wise: maximize Σ_i CKA(deep[p_i], shallow[i]). Suffix DP, O(m·n): best[i][j] is the
+     * best score of shallow units i…n−1 with p_i = j; positions are then chosen front to back, each
+     * the earliest that still reaches the optimum.
+     */
     public static Segmentation sma(double[][] cka) {
         int m = cka.length, n = cka[0].length;
-        double[][] f = new double[n][m];
-        int[][] from = new int[n][m];
-        for (double[] row : f) Arrays.fill(row, Double.NEGATIVE_INFINITY);
-        f[0][0] = cka[0][0];
-        for (int i = 1; i < n; i++) {
-            double best = Double.NEGATIVE_INFINITY;
-            int arg = -1;
-            for (int j = 1; j < m; j++) {
-                if (f[i - 1][j - 1] > best) {
-                    best = f[i - 1][j - 1];
-                    arg = j - 1;
-                }
-                if (arg >= 0) {
-                    f[i][j] = best + cka[j][i];
-                    from[i][j] = arg;
-                }
+        double[][] best = new double[n][m];
+        for (double[] row : best) Arrays.fill(row, Double.NEGATIVE_INFINITY);
+        for (int j = n - 1; j < m; j++) best[n - 1][j] = cka[j][n - 1];
+        for (int i = n - 2; i >= 0; i--) {
+            double after = Double.NEGATIVE_INFINITY; // max over j' > j of best[i + 1][j']
+            for (int j = m - 1; j >= 0; j--) {
+                if (j + 1 < m) after = Math.max(after, best[i + 1][j + 1]);
+                if (after > Double.NEGATIVE_INFINITY) best[i][j] = cka[j][i] + after;
             }
         }
-        return backtrack("sma", f, from, n, m, new double[m]);
+        int[] p = new int[n];
+        for (int i = 1; i < n; i++) p[i] = earliestBest(best[i], p[i - 1] + 1, m, null);
+        return new Segmentation("sma", p, best[0][0]);
     }
 
-    /** Layer-wise: every deep unit scores CKA with its segment's shallow unit; O(m·n) DP with prefix sums. */
+    /**
+     * Layer-wise (METHOD.md §6.2): maximize Σ_j CKA(deep[j], shallow[i(j)]), segment i = [p_i, p_{i+1}).
+     * Suffix DP with prefix sums, O(m·n): best[i][j] is the best score of deep units j…m−1 given
+     * p_i = j; with S_i(a, b) = Σ_{a ≤ t < b} CKA(deep[t], shallow[i]),
+     * best[n−1][j] = S_{n−1}(j, m) and best[i][j] = max_{j' > j} S_i(j, j') + best[i+1][j'].
+     */
     public static Segmentation lma(double[][] cka) {
         int m = cka.length, n = cka[0].length;
         double[][] prefix = new double[n][m + 1]; // prefix[i][j] = Σ_{t<j} cka[t][i]
         for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) prefix[i][j + 1] = prefix[i][j] + cka[j][i];
-        double[][] g = new double[n][m];
-        int[][] from = new int[n][m];
-        for (double[] row : g) Arrays.fill(row, Double.NEGATIVE_INFINITY);
-        g[0][0] = cka[0][0];
-        for (int i = 1; i < n; i++) {
-            double best = Double.NEGATIVE_INFINITY;
-            int arg = -1;
-            for (int j = 1; j < m; j++) {
-                double cand = g[i - 1][j - 1] - prefix[i][j];
-                if (cand > best) {
-                    best = cand;
-                    arg = j - 1;
-                }
-                if (arg >= 0) {
-                    g[i][j] = best + prefix[i][j + 1];
-                    from[i][j] = arg;
-                }
-            }
-        }
-        double[] tail = new double[m]; // units after p_{n−1} score with the last shallow unit
-        for (int j = 0; j < m; j++) tail[j] = prefix[n - 1][m] - prefix[n - 1][j + 1];
-        return backtrack("lma", g, from, n, m, tail);
-    }
-
-    private static Segmentation backtrack(String name, double[][] f, int[][] from, int n, int m, double[] tail) {
-        double best = Double.NEGATIVE_INFINITY;
-        int arg = -1;
-        for (int j = 0; j < m; j++) {
-            if (f[n - 1][j] + tail[j] > best) {
-                best = f[n - 1][j] + tail[j];
-                arg = j;
+        double[][] best = new double[n][m];
+        for (double[] row : best) Arrays.fill(row, Double.NEGATIVE_INFINITY);
+        for (int j = n - 1; j < m; j++) best[n - 1][j] = prefix[n - 1][m] - prefix[n - 1][j];
+        for (int i = n - 2; i >= 0; i--) {
+            double after = Double.NEGATIVE_INFINITY; // max over j' > j of prefix[i][j'] + best[i + 1][j']
+            for (int j = m - 1; j >= 0; j--) {
+                if (j + 1 < m && best[i + 1][j + 1] > Double.NEGATIVE_INFINITY) after = Math.max(after, prefix[i][j + 1] + best[i + 1][j + 1]);
+                if (after > Double.NEGATIVE_INFINITY) best[i][j] = after - prefix[i][j];
             }
         }
         int[] p = new int[n];
-        p[n - 1] = arg;
-        for (int i = n - 1; i > 0; i--) p[i - 1] = from[i][p[i]];
-        return new Segmentation(name, p, best);
+        for (int i = 1; i < n; i++) p[i] = earliestBest(best[i], p[i - 1] + 1, m, prefix[i - 1]);
+        return new Segmentation("lma", p, best[0][0]);
+    }
+
+    /**
+     * The earliest j in [from, to) whose value (best[j], plus offset[j] for LMA's segment sums)
+     * is within {@link #TIE} of the largest there.
+     */
+    private static int earliestBest(double[] best, int from, int to, double[] offset) {
+        double top = Double.NEGATIVE_INFINITY;
+        for (int j = from; j < to; j++) top = Math.max(top, best[j] + (offset == null ? 0 : offset[j]));
+        double tol = TIE * (1 + Math.abs(top));
+        for (int j = from; j < to; j++) if (best[j] + (offset == null ? 0 : offset[j]) >= top - tol) return j;
+        throw new IllegalStateException("no position left in [" + from + ", " + to + ")");
     }
 }

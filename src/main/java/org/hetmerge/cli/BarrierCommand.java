@@ -52,7 +52,12 @@ public final class BarrierCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Main.applyCommon(common);
         AtomicDir.requireWritable(out, force, models);
-        for (String m : methods) if (!List.of("avg", "permute", "zip").contains(m)) throw new UserException("--methods: unknown method '" + m + "' (avg, permute, zip)");
+        for (String m : methods) {
+            // Every registered method has a path (hetero is zip after alignment, which the barrier does for a depth pair itself).
+            if (!org.hetmerge.merge.MergeMethod.names().contains(m) || m.equals("hetero")) {
+                throw new UserException("--methods: unknown method '" + m + "' (known: " + String.join(", ", org.hetmerge.merge.MergeMethod.names().stream().filter(x -> !x.equals("hetero")).toList()) + ")");
+            }
+        }
         try (NDManager mgr = Torch.newManager()) {
             Model a = ModelIO.load(models.get(0), mgr), b = ModelIO.load(models.get(1), mgr);
             List<String> names = models.stream().map(Path::toString).toList();

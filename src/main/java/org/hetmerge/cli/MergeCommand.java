@@ -42,7 +42,8 @@ public final class MergeCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", arity = "2..*", description = "Model directories (two or more).")
     List<Path> models;
 
-    @Option(names = "--method", defaultValue = "zip", description = "avg, permute, zip or hetero (layer alignment + elastic zip; default ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "zip", completionCandidates = org.hetmerge.merge.MergeMethod.Names.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}): avg as is; permute and zip from activation correlations; hetero = layer alignment + identity expansion + elastic zip; weights = data-free weight matching (Git Re-Basin).")
     String method;
 
     @Option(names = "--align", description = "Layer alignment for models of different depth: sma, lma, uniform or none (default sma with hetero; with avg/permute/zip it enables alignment).")

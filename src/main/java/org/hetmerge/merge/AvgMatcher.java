@@ -8,6 +8,10 @@ public final class AvgMatcher implements Matcher {
         return "avg";
     }
 
+    public boolean matchesHeads() {
+        return false;
+    }
+
     public void validate(String space, int[] widths) {
         for (int w : widths) {
             if (w != widths[0]) throw new UserException("--method avg needs equal widths, but space " + space + " has widths " + java.util.Arrays.toString(widths));

@@ -62,6 +62,7 @@ public final class MergeEngine {
                 throw new UserException(names.get(i) + " is a " + models.get(i).dataset() + " model but " + names.get(0) + " is a " + dataset + " model");
             }
         }
+        MergeMethod method = MergeMethod.of(opt.method());
         Matcher matcher = opt.matcher();
         List<List<Integer>> taskClasses = Model.taskClasses(models);
         int[] calib = Calibration.sample(data, taskClasses, opt.calib(), opt.seed());
@@ -126,15 +127,14 @@ public final class MergeEngine {
             allWidths.put(s.name(), widths);
             if (present.size() > 1) taps.add(new Statistics.SpaceTaps(s.name(), t, widths));
         }
-        if (unequal > 0 && opt.method().equals("permute")) {
-            notes.add("permute: " + unequal + " spaces have unequal widths; used a partial assignment (each feature of the narrower model matched once, the wider model's other features kept alone)");
-        }
+        String unequalNote = unequal > 0 ? matcher.unequalWidthsNote(unequal) : null;
+        if (unequalNote != null) notes.add(unequalNote);
         long t0 = System.nanoTime();
-        Map<String, FeatureStats> stats = Statistics.collect(work, taps, data.trainData(), calib, opt.batchSize(), mgr);
+        Similarity similarity = similarity(method, work, names, spaces, presentOf, taps, opt, data, calib, mgr, notes);
         long t1 = System.nanoTime();
         Map<String, SpaceMerge> plan = new LinkedHashMap<>();
         Map<String, double[][]> corrs = new LinkedHashMap<>();
-        Map<String, SpaceMerge> headPlans = headMatching(matcher, spaces, presentOf, allWidths, stats, corrs, notes);
+        Map<String, SpaceMerge> headPlans = headMatching(matcher, spaces, presentOf, allWidths, similarity, corrs, notes);
         // A space's correlation matrix (n² doubles, 300 MB for a ViT-B MLP pair) is dropped once it
         // is matched; what reports need of it, the correlations of matched pairs, is kept.
         Map<String, double[]> matched = new LinkedHashMap<>();
@@ -144,7 +144,7 @@ public final class MergeEngine {
                 plan.put(space, headPlans.get(space));
                 double[][] c = corrs.remove(space);
                 if (c != null) matched.put(space, matchedPairs(headPlans.get(space), c));
-                if (stats.containsKey(space)) stats.remove(space).release();
+                similarity.release(space);
                 continue;
             }
             int[] present = e.getValue();
@@ -156,11 +156,10 @@ public final class MergeEngine {
                 for (int f = 0; f < pw[0]; f++) singles.add(new int[] {f});
                 sm = SpaceMerge.fromGroups(space, pw, singles);
             } else {
-                FeatureStats fs = stats.remove(space);
-                double[][] corr = requireFinite(space, fs.correlation(), pw, present, names);
-                fs.release();
+                double[][] corr = similarity.of(space, pw, present);
+                similarity.release(space);
                 sm = matcher.match(space, corr, pw, opt.width().resolve(space, pw));
-                matched.put(space, matchedPairs(sm, corr));
+                if (corr != null) matched.put(space, matchedPairs(sm, corr));
             }
             plan.put(space, present.length == widths.length ? sm : SpaceMerge.withAbsent(sm, present, widths));
         }
@@ -246,6 +245,86 @@ public final class MergeEngine {
                 + " has correlation " + example + " (its activations on the calibration samples are NaN or infinite)");
     }
 
+    /**
+     * Per space, what the method's matcher reads, over the concatenated features of the present
+     * models: activation correlations, weight similarities, or nothing (null).
+     */
+    interface Similarity {
+        double[][] of(String space, int[] widths, int[] present);
+
+        /** Frees what the space held (native statistics) once it is matched. */
+        default void release(String space) {}
+    }
+
+    static Similarity similarity(MergeMethod method, List<Model> work, List<String> names, List<Map<String, Space>> spaces, Map<String, int[]> presentOf,
+                                 List<Statistics.SpaceTaps> taps, MergeOptions opt, Splits data, int[] calib, NDManager mgr, List<String> notes) {
+        switch (method.source()) {
+            case NONE -> {
+                return (space, widths, present) -> null;
+            }
+            case WEIGHTS -> {
+                return weightSimilarity(work, names, spaces, presentOf, opt.seed(), mgr, notes);
+            }
+            default -> {
+                Map<String, FeatureStats> stats = Statistics.collect(work, taps, data.trainData(), calib, opt.batchSize(), mgr);
+                return new Similarity() {
+                    public double[][] of(String space, int[] widths, int[] present) {
+                        return requireFinite(space, stats.get(space).correlation(), widths, present, names);
+                    }
+
+                    public void release(String space) {
+                        FeatureStats fs = stats.remove(space);
+                        if (fs != null) fs.release();
+                    }
+                };
+            }
+        }
+    }
+
+    /**
+     * Data-free: every other model's spaces matched to model 1's by {@link WeightMatching}; the
+     * similarity of a space is laid out like a correlation, [[I, S_1, S_2, …], [S_1ᵀ, I, …], …]
+     * (only the blocks against model 1 are read by the permutation matchers).
+     */
+    static Similarity weightSimilarity(List<Model> work, List<String> names, List<Map<String, Space>> spaces, Map<String, int[]> presentOf, long seed,
+                                       NDManager mgr, List<String> notes) {
+        List<Space> matchable = new ArrayList<>();
+        for (Map.Entry<String, int[]> e : presentOf.entrySet()) {
+            if (e.getValue().length == work.size()) matchable.add(spaces.get(0).get(e.getKey()));
+        }
+        List<Map<String, double[][]>> perModel = new ArrayList<>();
+        perModel.add(Map.of());
+        for (int i = 1; i < work.size(); i++) {
+            for (Space s : matchable) {
+                int wi = spaces.get(i).get(s.name()).width();
+                if (wi != s.width()) {
+                    throw new UserException("--method weights permutes features, so widths must match: space " + s.name() + " is " + s.width() + " wide in "
+                            + names.get(0) + " and " + wi + " in " + names.get(i) + " (use zip or hetero for different widths)");
+                }
+            }
+            WeightMatching.Result r = WeightMatching.match(work.get(0), work.get(i), matchable, seed, mgr);
+            notes.add("weights: " + names.get(i) + " matched to " + names.get(0) + " from the weights alone in " + r.sweeps() + " sweeps of coordinate descent");
+            perModel.add(r.similarity());
+        }
+        return (space, widths, present) -> {
+            if (present.length != work.size()) return null;
+            int n = java.util.Arrays.stream(widths).sum();
+            double[][] c = new double[n][n];
+            for (int i = 0; i < n; i++) c[i][i] = 1;
+            int[] offset = SpaceMerge.offsets(widths);
+            for (int i = 1; i < widths.length; i++) {
+                double[][] s = perModel.get(i).get(space);
+                for (int a = 0; a < widths[0]; a++) {
+                    for (int b = 0; b < widths[i]; b++) {
+                        c[a][offset[i] + b] = s[a][b];
+                        c[offset[i] + b][a] = s[a][b];
+                    }
+                }
+            }
+            return c;
+        };
+    }
+
     /** Correlations of every cross-model pair of features that a merge put in one group (first model vs the others). */
     static double[] matchedPairs(SpaceMerge sm, double[][] c) {
         List<Double> v = new ArrayList<>();
@@ -288,10 +367,10 @@ public final class MergeEngine {
      * per layer, then dims within paired heads (avg keeps heads in place and skips this).
      */
     static Map<String, SpaceMerge> headMatching(Matcher matcher, List<Map<String, Space>> spaces, Map<String, int[]> presentOf,
-                                                Map<String, int[]> allWidths, Map<String, FeatureStats> stats,
+                                                Map<String, int[]> allWidths, Similarity similarity,
                                                 Map<String, double[][]> corrs, List<String> notes) {
         Map<String, SpaceMerge> out = new LinkedHashMap<>();
-        if (matcher instanceof AvgMatcher) return out;
+        if (!matcher.matchesHeads()) return out;
         Map<String, List<Space>> byLayer = new LinkedHashMap<>();
         for (Space s : spaces.get(0).values()) if (s.headDim() > 0 && presentOf.containsKey(s.name())) byLayer.computeIfAbsent(s.attention(), a -> new ArrayList<>()).add(s);
         int layers = 0;
@@ -308,8 +387,8 @@ public final class MergeEngine {
                 if (di != d) throw new UserException("attention " + e.getKey() + ": head dim " + di + " in model " + (i + 1) + " vs " + d + " in model 1; heads of different dims cannot be merged");
             }
             int[] pw = java.util.Arrays.stream(present).map(i -> allWidths.get(qk.name())[i]).toArray();
-            double[][] cq = requireFinite(qk.name(), stats.get(qk.name()).correlation(), pw, present, null);
-            double[][] cv = requireFinite(vo.name(), stats.get(vo.name()).correlation(), java.util.Arrays.stream(present).map(i -> allWidths.get(vo.name())[i]).toArray(), present, null);
+            double[][] cq = similarity.of(qk.name(), pw, present);
+            double[][] cv = similarity.of(vo.name(), java.util.Arrays.stream(present).map(i -> allWidths.get(vo.name())[i]).toArray(), present);
             corrs.put(qk.name(), cq);
             corrs.put(vo.name(), cv);
             HeadMatching.Result r = HeadMatching.match(matcher, qk.name(), cq, vo.name(), cv, pw, d);

@@ -5,7 +5,7 @@ import org.hetmerge.util.UserException;
 /**
  * What to merge and how.
  *
- * @param method avg, permute or zip
+ * @param method a {@link MergeMethod} name
  * @param stopAt stage or unit after which the models keep their own branches (null: merge all)
  * @param calib number of calibration samples
  * @param bnReset recompute BatchNorm statistics after rewriting
@@ -14,7 +14,7 @@ import org.hetmerge.util.UserException;
  */
 public record MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
                            String align, WidthPolicy width, String streamTap) {
-    public static final java.util.List<String> METHODS = java.util.List.of("avg", "permute", "zip", "hetero");
+    public static final java.util.List<String> METHODS = MergeMethod.names();
 
     /**
      * Samples per inference batch (statistics may use fewer, see Statistics.batchFor). Measured on
@@ -44,7 +44,7 @@ public record MergeOptions(String method, double alpha, double beta, String stop
 
     /** Layer alignment happens for hetero, and for any other method when --align is given. */
     public boolean alignsDepth() {
-        return method.equals("hetero") || align != null;
+        return MergeMethod.of(method).alignsDepth() || align != null;
     }
 
     /** The segmentation strategy: --align, or SMA by default. */
@@ -65,12 +65,7 @@ public record MergeOptions(String method, double alpha, double beta, String stop
     }
 
     public Matcher matcher() {
-        return switch (method) {
-            case "avg" -> new AvgMatcher();
-            case "permute" -> new PermuteMatcher();
-            case "zip", "hetero" -> new ZipMatcher(alpha, beta);
-            default -> throw new UserException("unknown --method '" + method + "' (known: " + String.join(", ", METHODS) + ")");
-        };
+        return MergeMethod.of(method).matcher().apply(this);
     }
 
     public MergeOptions withMethod(String m) {

@@ -14,6 +14,10 @@ public final class PermuteMatcher implements Matcher {
         return "permute";
     }
 
+    public String unequalWidthsNote(int spaces) {
+        return "permute: " + spaces + " spaces have unequal widths; used a partial assignment (each feature of the narrower model matched once, the wider model's other features kept alone)";
+    }
+
     public SpaceMerge match(String space, double[][] corr, int[] widths, int r) {
         int k = widths.length;
         int[] offset = SpaceMerge.offsets(widths);

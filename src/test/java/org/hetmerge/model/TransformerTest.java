@@ -72,7 +72,7 @@ public class TransformerTest {
      * Q/K and V/O spaces and a dim permutation inside each head ({@code acrossHeads}: a permutation
      * that ignores heads, which must change the function).
      */
-    static Model permuted(Model model, long seed, boolean acrossHeads, NDManager m) {
+    public static Model permuted(Model model, long seed, boolean acrossHeads, NDManager m) {
         Map<String, SpaceMerge> plan = new HashMap<>();
         SplittableRandom r = new SplittableRandom(seed);
         Map<String, int[]> headPerm = new HashMap<>();
