@@ -67,8 +67,11 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--calib", defaultValue = "1000", description = "Calibration samples, balanced over tasks, from the held-out split (default ${DEFAULT-VALUE}).")
     int calib;
 
-    @Option(names = "--no-bn-reset", description = "Keep the rewritten BatchNorm statistics (default: recompute them on the calibration data).")
+    @Option(names = "--no-bn-reset", description = "Keep the rewritten BatchNorm statistics (default: recompute them on the calibration data); the same as --repair none.")
     boolean noBnReset;
+
+    @Option(names = "--repair", description = "After the rewrite: bn (reset BatchNorm statistics, default), repair (REPAIR: every merged channel rescaled to the originals' mean and std — for models without BatchNorm) or none. The report shows the merge before it too.")
+    String repair;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed for the calibration sample (default ${DEFAULT-VALUE}).")
     long seed;
@@ -90,13 +93,18 @@ public final class MergeCommand implements Callable<Integer> {
     @Mixin
     DataOptions dataOptions;
 
+    String repairMode() {
+        if (noBnReset && repair != null && !repair.equals("none")) throw new org.hetmerge.util.UserException("--no-bn-reset and --repair " + repair + " contradict each other");
+        return repair != null ? repair : noBnReset ? "none" : "bn";
+    }
+
     public Integer call() {
         Main.applyCommon(common);
         List<Path> inputs = new ArrayList<>(models);
         if (dataOptions.data != null) inputs.add(dataOptions.data);
         if (dataOptions.evalData != null) inputs.add(dataOptions.evalData);
         AtomicDir.requireWritable(out, force, inputs);
-        MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width), streamTap);
+        MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width), streamTap, repairMode());
         opt.matcher(); // validates method, alpha, beta before any work
         try (NDManager mgr = Torch.newManager()) {
             List<Model> ms = new ArrayList<>();
@@ -112,7 +120,7 @@ public final class MergeCommand implements Callable<Integer> {
             Progress.info("merging " + String.join(" + ", names) + " with " + method + (stopAt != null ? " (stop at " + stopAt + ")" : ""));
             JsonObject prov = Provenance.now(CliArgs.command());
             MergeRun.Baseline base = MergeRun.baseline(ms, names, data, mgr, batchSize);
-            MergeOptions full = new MergeOptions(method, alpha, beta, stopAt, calib, !noBnReset, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width), streamTap);
+            MergeOptions full = new MergeOptions(method, alpha, beta, stopAt, calib, !noBnReset, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width), streamTap, repairMode());
             MergeRun.Outcome o = MergeRun.run(ms, names, full, base, data, mgr, out.toString(), null, prov);
             o.report().getAsJsonObject("seconds").addProperty("eval", o.report().getAsJsonObject("seconds").get("eval").getAsDouble() + base.seconds());
             MergeEngine.Result r = o.result();

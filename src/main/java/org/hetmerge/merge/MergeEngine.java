@@ -183,7 +183,7 @@ public final class MergeEngine {
         String name = "merged-" + opt.method() + "-" + String.join("+", names.stream().map(n -> n.replaceAll(".*/", "")).toList());
         Model merged = MergedModelBuilder.build(work, new MergedModelBuilder.Plan(p.spaces(), p.shared(), weights), name, mgr);
         long t3 = System.nanoTime();
-        if (opt.bnReset() && BnReset.hasBatchNorm(merged)) BnReset.run(merged, data.trainData(), p.calibration(), opt.batchSize());
+        correct(merged, p, weights, data, opt);
         long t4 = System.nanoTime();
         seconds.put("rewrite", (t3 - t2) / 1e9);
         seconds.put("bn_reset", (t4 - t3) / 1e9);
@@ -323,6 +323,12 @@ public final class MergeEngine {
             }
             return c;
         };
+    }
+
+    /** The correction after the rewrite that the options ask for: BN reset or REPAIR (see {@link MergeOptions#repair()}). */
+    public static void correct(Model merged, MergePlan p, double[] weights, Splits data, MergeOptions opt) {
+        if (opt.repair().equals("bn") && BnReset.hasBatchNorm(merged)) BnReset.run(merged, data.trainData(), p.calibration(), opt.batchSize());
+        if (opt.repair().equals("repair")) Repair.run(merged, p.work(), p.spaces(), weights, data.trainData(), p.calibration(), opt.batchSize());
     }
 
     /** Correlations of every cross-model pair of features that a merge put in one group (first model vs the others). */

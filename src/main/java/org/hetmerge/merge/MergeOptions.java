@@ -13,7 +13,15 @@ import org.hetmerge.util.UserException;
  *     its "last" node (the final norm; METHOD.md's stream tap, default) or at "all" its residual adds (rows stacked)
  */
 public record MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
-                           String align, WidthPolicy width, String streamTap) {
+                           String align, WidthPolicy width, String streamTap, String repair) {
+    /** After the rewrite: "bn" (reset BatchNorm statistics), "repair" (REPAIR, {@link Repair}) or "none". */
+    public static final java.util.List<String> REPAIRS = java.util.List.of("bn", "repair", "none");
+
+    public MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
+                        String align, WidthPolicy width, String streamTap) {
+        this(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap, null);
+    }
+
     public static final java.util.List<String> METHODS = MergeMethod.names();
 
     /**
@@ -30,6 +38,10 @@ public record MergeOptions(String method, double alpha, double beta, String stop
     }
 
     public MergeOptions {
+        if (repair == null) repair = bnReset ? "bn" : "none";
+        if (!REPAIRS.contains(repair)) throw new UserException("--repair must be bn, repair or none, got '" + repair + "'");
+        // One switch: bnReset is true exactly when the BN reset is the correction.
+        bnReset = repair.equals("bn");
         if (width == null) width = new WidthPolicy("max");
         if (streamTap == null) streamTap = "last";
         if (!streamTap.equals("all") && !streamTap.equals("last")) throw new UserException("--stream-tap must be all or last, got '" + streamTap + "'");
@@ -57,11 +69,15 @@ public record MergeOptions(String method, double alpha, double beta, String stop
     }
 
     public MergeOptions withAlign(String a) {
-        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, a, width, streamTap);
+        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, a, width, streamTap, repair);
+    }
+
+    public MergeOptions withRepair(String r) {
+        return new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize, align, width, streamTap, r);
     }
 
     public MergeOptions withWidth(String w) {
-        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, new WidthPolicy(w), streamTap);
+        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, new WidthPolicy(w), streamTap, repair);
     }
 
     public Matcher matcher() {
@@ -69,14 +85,14 @@ public record MergeOptions(String method, double alpha, double beta, String stop
     }
 
     public MergeOptions withMethod(String m) {
-        return new MergeOptions(m, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap);
+        return new MergeOptions(m, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap, repair);
     }
 
     public MergeOptions withStopAt(String s) {
-        return new MergeOptions(method, alpha, beta, s, calib, bnReset, seed, batchSize, align, width, streamTap);
+        return new MergeOptions(method, alpha, beta, s, calib, bnReset, seed, batchSize, align, width, streamTap, repair);
     }
 
     public MergeOptions withBeta(double b) {
-        return new MergeOptions(method, alpha, b, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap);
+        return new MergeOptions(method, alpha, b, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap, repair);
     }
 }

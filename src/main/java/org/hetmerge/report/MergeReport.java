@@ -119,7 +119,8 @@ public final class MergeReport {
             String label = methodLabel(r);
             out.add(row(label, true, r, r.get("params").getAsLong(), r.get("flops").getAsLong(), secs));
             if (r.has("without_bn_reset")) {
-                out.add(row(label + ", no BN reset", false, r.getAsJsonObject("without_bn_reset"), r.get("params").getAsLong(), r.get("flops").getAsLong(), null));
+                boolean repaired = r.has("repair") && r.get("repair").getAsString().equals("repair");
+                out.add(row(label + (repaired ? ", no REPAIR" : ", no BN reset"), false, r.getAsJsonObject("without_bn_reset"), r.get("params").getAsLong(), r.get("flops").getAsLong(), null));
             }
         }
         return out;
@@ -132,6 +133,7 @@ public final class MergeReport {
         if (r.has("align") && !r.get("align").isJsonNull()) qual.add(r.get("align").getAsString());
         if (r.has("width") && !r.get("width").isJsonNull() && !r.get("width").getAsString().equals("max")) qual.add("width " + r.get("width").getAsString());
         if (r.has("stop_at") && !r.get("stop_at").isJsonNull()) qual.add("stop at " + r.get("stop_at").getAsString());
+        if (r.has("repair") && r.get("repair").getAsString().equals("repair")) qual.add("REPAIR");
         if (!qual.isEmpty()) label += " (" + String.join(", ", qual) + ")";
         if (r.has("run")) label = r.get("run").getAsString() + ": " + label;
         return label;

@@ -66,19 +66,26 @@ public final class MergeRun {
     /** {@code beforeReset}: also score the merged model before the BN reset (one more pass over the test set). */
     public static Outcome run(List<Model> ms, List<String> names, MergeOptions opt, Baseline base, Splits data, NDManager mgr,
                               String out, JsonObject extra, JsonObject provenance, boolean beforeReset) {
-        MergeOptions engineOpt = new MergeOptions(opt.method(), opt.alpha(), opt.beta(), opt.stopAt(), opt.calib(), false, opt.seed(), opt.batchSize(), opt.align(), opt.width(), opt.streamTap());
-        MergeEngine.Result r = MergeEngine.merge(ms, names, engineOpt, data, mgr);
-        Model merged = r.merged();
-        long e0 = System.nanoTime();
+        MergeOptions engineOpt = opt.withRepair("none");
+        MergeEngine.Result r;
+        long e0;
         TaskMetrics before = null;
-        Map<String, Double> seconds = new LinkedHashMap<>(r.seconds());
-        if (opt.bnReset() && BnReset.hasBatchNorm(merged)) {
-            if (beforeReset) before = TaskMetrics.evaluate(Scorer.of(merged, base.classes()), data, base.taskClasses(), mgr, opt.batchSize());
-            long b0 = System.nanoTime();
-            BnReset.run(merged, data.trainData(), r.calibration(), opt.batchSize());
-            seconds.put("bn_reset", (System.nanoTime() - b0) / 1e9);
-            e0 += System.nanoTime() - b0;
+        Map<String, Double> seconds;
+        try (org.hetmerge.merge.MergePlan plan = MergeEngine.plan(ms, names, engineOpt, data, mgr)) {
+            r = MergeEngine.build(plan, null, data, mgr);
+            Model merged = r.merged();
+            e0 = System.nanoTime();
+            seconds = new LinkedHashMap<>(r.seconds());
+            boolean corrects = opt.repair().equals("repair") || (opt.repair().equals("bn") && BnReset.hasBatchNorm(merged));
+            if (corrects) {
+                if (beforeReset) before = TaskMetrics.evaluate(Scorer.of(merged, base.classes()), data, base.taskClasses(), mgr, opt.batchSize());
+                long b0 = System.nanoTime();
+                MergeEngine.correct(merged, plan, null, data, opt);
+                seconds.put(opt.repair().equals("bn") ? "bn_reset" : "repair", (System.nanoTime() - b0) / 1e9);
+                e0 += System.nanoTime() - b0;
+            }
         }
+        Model merged = r.merged();
         TaskMetrics after = TaskMetrics.evaluate(Scorer.of(merged, base.classes()), data, base.taskClasses(), mgr, opt.batchSize());
         seconds.put("eval", (System.nanoTime() - e0) / 1e9); // the originals' evaluation (base.seconds()) is counted once by the caller
         double mergeSeconds = seconds.entrySet().stream().filter(e -> !e.getKey().equals("eval")).mapToDouble(Map.Entry::getValue).sum();
@@ -88,6 +95,7 @@ public final class MergeRun {
         x.addProperty("beta", opt.beta());
         x.addProperty("calib", opt.calib());
         x.addProperty("bn_reset", opt.bnReset());
+        x.addProperty("repair", opt.repair());
         x.addProperty("seed", opt.seed());
         x.addProperty("merge_seconds", mergeSeconds);
         x.addProperty("align", opt.alignsDepth() && !r.alignments().isEmpty() ? opt.alignStrategy() : null);

@@ -1,0 +1,200 @@
+package org.hetmerge.merge;
+
+import ai.djl.ndarray.NDArray;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.hetmerge.data.Batches;
+import org.hetmerge.data.Samples;
+import org.hetmerge.model.Executor;
+import org.hetmerge.model.Graph;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.Node;
+import org.hetmerge.model.Space;
+import org.hetmerge.model.Spaces;
+import org.hetmerge.model.op.BatchNorm;
+import org.hetmerge.model.op.Conv2d;
+import org.hetmerge.model.op.Linear;
+import org.hetmerge.model.op.OpContext;
+import org.hetmerge.util.Progress;
+
+/**
+ * REPAIR (Jordan et al. 2023, "REPAIR: REnormalizing Permuted Activations for Interpolation
+ * Repair"): after the rewrite, every merged channel at a repair point is rescaled and shifted so
+ * that its mean and standard deviation on the calibration samples are the merge-weighted mean of
+ * the originals' (μ* = Σ_i M_i μ_i, σ* = Σ_i M_i σ_i). Usable where there is no BatchNorm to
+ * reset (LayerNorm transformers, plain MLPs).
+ *
+ * <p>Repair points: the outputs of the producers (conv, linear) of every merged space outside
+ * attention, or — for a producer without bias whose only reader is a BatchNorm — that norm's output.
+ * One pass over each original model gives the targets. Then, point by point in graph order, the
+ * merged model (every earlier point already corrected) runs up to the point, and the correction
+ * a·x + c that gives its channels the targets on all calibration rows is folded into the point's
+ * weights (a norm's γ and β, or a producer's weight rows and bias). The graph does not change.
+ * Cost: one forward of each original plus one partial forward per point.
+ */
+public final class Repair {
+    private Repair() {}
+
+    /** A corrected node: its channels are the merged space's features. */
+    record Point(String node, String space, boolean norm) {}
+
+    /** What was corrected, for reports. */
+    public record Report(int points, int skipped) {}
+
+    /** The repair points of a merged model: in the shared trunk, outside attention spaces. */
+    static List<Point> points(Graph g, Map<String, SpaceMerge> plan) {
+        Map<String, Integer> readers = new HashMap<>();
+        Map<String, String> soleReader = new HashMap<>();
+        for (Node n : g.nodes()) {
+            for (String src : new java.util.HashSet<>(n.inputs())) {
+                readers.merge(src, 1, Integer::sum);
+                soleReader.put(src, n.name());
+            }
+        }
+        List<Point> out = new ArrayList<>();
+        for (Space s : Spaces.derive(g)) {
+            if (s.fixed() || s.headDim() > 0 || !plan.containsKey(s.name())) continue;
+            for (String name : s.nodes()) {
+                Node n = g.node(name);
+                boolean bias = n.op() instanceof Linear l ? l.bias() : n.op() instanceof Conv2d c && c.bias();
+                if (!(n.op() instanceof Linear) && !(n.op() instanceof Conv2d)) continue;
+                if (bias) out.add(new Point(name, s.name(), false));
+                else if (readers.getOrDefault(name, 0) == 1 && g.node(soleReader.get(name)).op() instanceof BatchNorm) out.add(new Point(soleReader.get(name), s.name(), true));
+            }
+        }
+        out.sort(java.util.Comparator.comparingInt(p -> g.nodes().indexOf(g.node(p.node()))));
+        return out;
+    }
+
+    public static Report run(Model merged, List<Model> work, Map<String, SpaceMerge> plan, double[] weights, Samples data, int[] idx, int batchSize) {
+        Graph g = merged.graph();
+        List<Point> points = points(g, plan);
+        if (points.isEmpty()) return new Report(0, 0);
+        Set<String> nodes = new java.util.HashSet<>();
+        for (Point p : points) nodes.add(p.node());
+        // Targets: each original's per-channel mean and std at the points, mapped through M.
+        Map<String, double[]> targetMean = new HashMap<>(), targetStd = new HashMap<>();
+        for (int i = 0; i < work.size(); i++) {
+            Model m = work.get(i);
+            Map<String, BnReset.Moments> mo = moments(m, nodes, data, idx, batchSize, null);
+            for (Point p : points) {
+                SpaceMerge sm = weights == null ? plan.get(p.space()) : plan.get(p.space()).weighted(weights);
+                double[][] mi = sm.mergeMatrix().get(i);
+                BnReset.Moments x = mo.get(p.node());
+                if (x == null || mi.length == 0) continue;
+                double[] tm = targetMean.computeIfAbsent(p.node(), k -> new double[mi.length]);
+                double[] ts = targetStd.computeIfAbsent(p.node(), k -> new double[mi.length]);
+                for (int c = 0; c < mi.length; c++) {
+                    for (int f = 0; f < mi[c].length && f < x.mean.length; f++) {
+                        tm[c] += mi[c][f] * x.mean[f];
+                        ts[c] += mi[c][f] * Math.sqrt(x.rows > 1 ? x.m2[f] / (x.rows - 1) : 0);
+                    }
+                }
+            }
+        }
+        // Point by point, in graph order: a point's statistics are measured in the model with every
+        // point before it already corrected (and folded), as the final model will compute them; the
+        // forward stops at the point. Exact where one pass with batch statistics (REPAIR's reset
+        // layers) is not: that left a model merged with itself 0.09 off its own outputs.
+        int skipped = 0;
+        for (Point p : points) {
+            BnReset.Moments x = moments(merged, Set.of(p.node()), data, idx, batchSize, p.node()).get(p.node());
+            if (x == null || !targetMean.containsKey(p.node())) {
+                skipped++;
+                continue;
+            }
+            foldAll(merged, List.of(p), Map.of(p.node(), x), targetMean, targetStd);
+        }
+        return new Report(points.size() - skipped, skipped);
+    }
+
+    /** Folds a·x + c at every point so that statistics {@code own} become the targets; returns how many points had none. */
+    private static int foldAll(Model merged, List<Point> points, Map<String, BnReset.Moments> own, Map<String, double[]> targetMean, Map<String, double[]> targetStd) {
+        int skipped = 0;
+        for (Point p : points) {
+            BnReset.Moments x = own.get(p.node());
+            double[] tm = targetMean.get(p.node()), ts = targetStd.get(p.node());
+            if (x == null || tm == null) {
+                skipped++;
+                continue;
+            }
+            double[] a = new double[tm.length], c = new double[tm.length];
+            for (int ch = 0; ch < tm.length; ch++) {
+                double sd = Math.sqrt(x.rows > 1 ? x.m2[ch] / (x.rows - 1) : 0);
+                // A channel without spread (dead) can only be shifted.
+                a[ch] = sd > 1e-6 ? ts[ch] / sd : 1;
+                c[ch] = tm[ch] - a[ch] * x.mean[ch];
+            }
+            fold(merged, p, a, c);
+        }
+        return skipped;
+    }
+
+    /** Per channel a·x + c folded into the point's parameters. */
+    static void fold(Model m, Point p, double[] a, double[] c) {
+        if (p.norm()) {
+            NDArray gamma = m.params().get(p.node() + ".weight"), beta = m.params().get(p.node() + ".bias");
+            float[] gm = gamma.toFloatArray(), bt = beta.toFloatArray();
+            for (int i = 0; i < gm.length; i++) {
+                gm[i] = (float) (a[i] * gm[i]);
+                bt[i] = (float) (a[i] * bt[i] + c[i]);
+            }
+            gamma.set(gm);
+            beta.set(bt);
+            return;
+        }
+        NDArray w = m.params().get(p.node() + ".weight"), b = m.params().get(p.node() + ".bias");
+        float[] wf = w.toFloatArray(), bf = b.toFloatArray();
+        int per = wf.length / bf.length; // output channels are the first axis of conv and linear weights
+        for (int o = 0; o < bf.length; o++) {
+            for (int k = 0; k < per; k++) wf[o * per + k] = (float) (a[o] * wf[o * per + k]);
+            bf[o] = (float) (a[o] * bf[o] + c[o]);
+        }
+        w.set(wf);
+        b.set(bf);
+    }
+
+    /** Thrown by the node hook to end a forward pass once the last node of interest ran. */
+    private static final class Stop extends RuntimeException {
+        Stop() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Per point, the float64 moments of its output over the samples (Chan's combination of batches). */
+    /** {@code stopAt}: the forward ends after this node (null: runs to the end). */
+    static Map<String, BnReset.Moments> moments(Model m, Set<String> nodes, Samples data, int[] idx, int batchSize, String stopAt) {
+        Map<String, BnReset.Moments> out = new LinkedHashMap<>();
+        try (Progress bar = Progress.start(stopAt == null ? "repair targets" : "repair " + stopAt, idx.length)) {
+            Batches.forEach(data, idx, batchSize, m.params().manager(), (input, from, to) -> {
+                try {
+                    run(m, input, nodes, stopAt, out);
+                } catch (Stop done) {
+                    // the point was measured; the rest of the network is not needed
+                }
+                bar.step(to - from, null);
+            });
+        }
+        return out;
+    }
+
+    private static void run(Model m, NDArray input, Set<String> nodes, String stopAt, Map<String, BnReset.Moments> out) {
+                Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, Set.of(), null, (node, value) -> {
+                    if (!nodes.contains(node)) return value;
+                    NDArray rows = org.hetmerge.stats.Statistics.rows(value);
+                    long r = rows.getShape().get(0);
+                    NDArray mean = rows.mean(new int[] {0});
+                    NDArray var = rows.sub(mean).square().sum(new int[] {0}).div(Math.max(1, r));
+                    float[] mf = mean.toFloatArray(), vf = var.toFloatArray();
+                    float[] m2 = new float[vf.length];
+                    for (int i = 0; i < vf.length; i++) m2[i] = vf[i] * r;
+                    out.computeIfAbsent(node, k -> new BnReset.Moments(mf.length)).add(mf, m2, r);
+                    if (node.equals(stopAt)) throw new Stop();
+                    return value;
+                });
+    }
+}
