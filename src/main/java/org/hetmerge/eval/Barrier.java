@@ -61,7 +61,9 @@ public final class Barrier {
                 double l = (double) s / (steps - 1);
                 lambdas[s] = l;
                 try (NDManager sub = mgr.newSubManager()) {
-                    MergeEngine.Result r = Progress.quietly(() -> MergeEngine.build(plan, new double[] {l, 1 - l}, data, sub));
+                    // The endpoints are the models themselves: a BN reset would replace A's (B's) own statistics.
+                    boolean endpoint = s == 0 || s == steps - 1;
+                    MergeEngine.Result r = Progress.quietly(() -> MergeEngine.build(plan, new double[] {l, 1 - l}, data, sub, !endpoint));
                     double[] la = lossAndAccuracy(r.merged(), data, classes, sub, MergeOptions.INFERENCE_BATCH);
                     loss[s] = la[0];
                     acc[s] = la[1];

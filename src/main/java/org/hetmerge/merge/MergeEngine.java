@@ -117,7 +117,7 @@ public final class MergeEngine {
                 Space si = spaces.get(i).get(s.name());
                 widths[i] = si.width();
                 boolean absent = insideIdentity(work.get(i), si, identity.get(i));
-                t.add(absent ? null : tapFor(work.get(i).graph(), si, opt.streamTap()));
+                t.add(absent ? null : tapWithin(work.get(i).graph(), si, opt.streamTap(), shared));
                 if (!absent) present.add(i);
             }
             int[] pw = present.stream().mapToInt(i -> widths[i]).toArray();
@@ -175,6 +175,11 @@ public final class MergeEngine {
      * usable for further builds.
      */
     public static Result build(MergePlan p, double[] weights, Splits data, NDManager mgr) {
+        return build(p, weights, data, mgr, true);
+    }
+
+    /** {@code correct}: false builds the rewritten model only (no BN reset or REPAIR, whatever the options say). */
+    public static Result build(MergePlan p, double[] weights, Splits data, NDManager mgr, boolean correct) {
         MergeOptions opt = p.options();
         List<Model> models = p.models(), work = p.work();
         List<String> names = p.names();
@@ -183,7 +188,7 @@ public final class MergeEngine {
         String name = "merged-" + opt.method() + "-" + String.join("+", names.stream().map(n -> n.replaceAll(".*/", "")).toList());
         Model merged = MergedModelBuilder.build(work, new MergedModelBuilder.Plan(p.spaces(), p.shared(), weights), name, mgr);
         long t3 = System.nanoTime();
-        correct(merged, p, weights, data, opt);
+        if (correct) correct(merged, p, weights, data, opt);
         long t4 = System.nanoTime();
         seconds.put("rewrite", (t3 - t2) / 1e9);
         seconds.put("bn_reset", (t4 - t3) / 1e9);
@@ -417,6 +422,20 @@ public final class MergeEngine {
         if (!streamTap.equals("all") || s.headDim() > 0) return s.tap();
         List<String> joins = s.nodes().stream().filter(n -> g.node(n).op().spaceRole() == org.hetmerge.model.op.Op.SpaceRole.JOIN && g.shape(n).length == 2).toList();
         return joins.size() >= 2 ? String.join("+", joins) : s.tap();
+    }
+
+    /**
+     * {@link #tapFor}, inside the shared trunk: a space cut by --stop-at (a residual stream that
+     * goes on in the per-model branches) is observed at its last node in the trunk — the merge
+     * covers only that part, and the tap past the cut sees features the branches compute.
+     */
+    public static String tapWithin(Graph g, Space s, String streamTap, int shared) {
+        String tap = tapFor(g, s, streamTap);
+        boolean inside = java.util.Arrays.stream(tap.split("\\+")).allMatch(n -> MergedModelBuilder.indexOf(g, n) <= shared);
+        if (inside) return tap;
+        String last = null;
+        for (String n : s.nodes()) if (MergedModelBuilder.indexOf(g, n) <= shared) last = n;
+        return last != null ? last : tap;
     }
 
     static boolean sameDepth(Model a, Model b) {

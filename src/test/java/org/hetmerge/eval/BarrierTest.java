@@ -55,4 +55,18 @@ public class BarrierTest {
             }
         }
     }
+
+    /** BatchNorm models: the endpoints are A and B themselves, not BN-reset copies (issue 13). */
+    @Test
+    void endpointsOfABatchNormPairAreTheModelsThemselves() {
+        Splits data = TestSupport.synthetic(300);
+        try (NDManager m = TestSupport.manager()) {
+            Model a = MergeExactnessTest.randomModel(org.hetmerge.model.zoo.ArchSpec.of("resnet", 8, 0.5), 1, m);
+            Model b = MergeExactnessTest.randomModel(org.hetmerge.model.zoo.ArchSpec.of("resnet", 8, 0.5), 2, m);
+            List<Integer> classes = a.tasks().get(0).task().classes();
+            Barrier.Curve c = Barrier.curve(a, b, List.of("a", "b"), "zip", null, "last", 100, 3, 1, data, m);
+            assertThat(c.loss()[2]).isCloseTo(Barrier.lossAndAccuracy(a, data, classes, m, 50)[0], org.assertj.core.data.Offset.offset(1e-5));
+            assertThat(c.loss()[0]).isCloseTo(Barrier.lossAndAccuracy(b, data, classes, m, 50)[0], org.assertj.core.data.Offset.offset(1e-5));
+        }
+    }
 }

@@ -44,6 +44,27 @@ class PartialZipAndBnTest {
         }
     }
 
+    /** A stream space cut by --stop-at is observed inside the shared trunk, not at its last node in a branch. */
+    @Test
+    void partialZipTapsEverySpaceInsideTheSharedTrunk() {
+        try (NDManager m = TestSupport.manager()) {
+            Model a = MergeExactnessTest.randomModel(ArchSpec.of("resnet", 14, 0.5), 4, m);
+            org.hetmerge.model.Graph g = a.graph();
+            int shared = MergedModelBuilder.stopIndex(g, "stage2.block1");
+            int cut = 0;
+            for (org.hetmerge.model.Space s : org.hetmerge.model.Spaces.derive(g)) {
+                if (s.fixed() || s.nodes().stream().noneMatch(n -> MergedModelBuilder.indexOf(g, n) <= shared)) continue;
+                String tap = MergeEngine.tapWithin(g, s, "last", shared);
+                assertThat(MergedModelBuilder.indexOf(g, tap)).as(s.name()).isLessThanOrEqualTo(shared);
+                if (!tap.equals(s.tap())) {
+                    cut++;
+                    assertThat(tap).isEqualTo("stage2.block1.relu");
+                }
+            }
+            assertThat(cut).as("the stage-2 stream goes on past the cut").isEqualTo(1);
+        }
+    }
+
     /**
      * METHOD.md §5: the reset's statistics are those of all calibration rows at once (mean and
      * unbiased variance of the first norm's input), whatever the batch size — 20 samples in batches
