@@ -70,7 +70,7 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--no-bn-reset", description = "Keep the rewritten BatchNorm statistics (default: recompute them on the calibration data); the same as --repair none.")
     boolean noBnReset;
 
-    @Option(names = "--repair", description = "After the rewrite: bn (reset BatchNorm statistics, default), repair (REPAIR: every merged channel rescaled to the originals' mean and std — for models without BatchNorm) or none. The report shows the merge before it too.")
+    @Option(names = "--repair", description = "After the rewrite: auto (default: bn for models with BatchNorm, repair for those without), bn (reset BatchNorm statistics), repair (REPAIR: every merged channel rescaled to the originals' merge-weighted mean and std) or none. The report shows the merge before it too.")
     String repair;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed for the calibration sample (default ${DEFAULT-VALUE}).")
@@ -95,7 +95,7 @@ public final class MergeCommand implements Callable<Integer> {
 
     String repairMode() {
         if (noBnReset && repair != null && !repair.equals("none")) throw new org.hetmerge.util.UserException("--no-bn-reset and --repair " + repair + " contradict each other");
-        return repair != null ? repair : noBnReset ? "none" : "bn";
+        return repair != null ? repair : noBnReset ? "none" : "auto";
     }
 
     public Integer call() {

@@ -332,8 +332,9 @@ public final class MergeEngine {
 
     /** The correction after the rewrite that the options ask for: BN reset or REPAIR (see {@link MergeOptions#repair()}). */
     public static void correct(Model merged, MergePlan p, double[] weights, Splits data, MergeOptions opt) {
-        if (opt.repair().equals("bn") && BnReset.hasBatchNorm(merged)) BnReset.run(merged, data.trainData(), p.calibration(), opt.batchSize());
-        if (opt.repair().equals("repair")) Repair.run(merged, p.work(), p.spaces(), weights, data.trainData(), p.calibration(), opt.batchSize());
+        String c = opt.correctionFor(BnReset.hasBatchNorm(merged));
+        if (c.equals("bn")) BnReset.run(merged, data.trainData(), p.calibration(), opt.batchSize());
+        if (c.equals("repair")) Repair.run(merged, p.work(), p.spaces(), weights, data.trainData(), p.calibration(), opt.batchSize());
     }
 
     /** Correlations of every cross-model pair of features that a merge put in one group (first model vs the others). */

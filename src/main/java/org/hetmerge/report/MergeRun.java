@@ -71,17 +71,18 @@ public final class MergeRun {
         long e0;
         TaskMetrics before = null;
         Map<String, Double> seconds;
+        String correction;
         try (org.hetmerge.merge.MergePlan plan = MergeEngine.plan(ms, names, engineOpt, data, mgr)) {
             r = MergeEngine.build(plan, null, data, mgr);
             Model merged = r.merged();
             e0 = System.nanoTime();
             seconds = new LinkedHashMap<>(r.seconds());
-            boolean corrects = opt.repair().equals("repair") || (opt.repair().equals("bn") && BnReset.hasBatchNorm(merged));
-            if (corrects) {
+            correction = opt.correctionFor(BnReset.hasBatchNorm(merged));
+            if (!correction.equals("none")) {
                 if (beforeReset) before = TaskMetrics.evaluate(Scorer.of(merged, base.classes()), data, base.taskClasses(), mgr, opt.batchSize());
                 long b0 = System.nanoTime();
                 MergeEngine.correct(merged, plan, null, data, opt);
-                seconds.put(opt.repair().equals("bn") ? "bn_reset" : "repair", (System.nanoTime() - b0) / 1e9);
+                seconds.put(correction.equals("bn") ? "bn_reset" : "repair", (System.nanoTime() - b0) / 1e9);
                 e0 += System.nanoTime() - b0;
             }
         }
@@ -95,7 +96,7 @@ public final class MergeRun {
         x.addProperty("beta", opt.beta());
         x.addProperty("calib", opt.calib());
         x.addProperty("bn_reset", opt.bnReset());
-        x.addProperty("repair", opt.repair());
+        x.addProperty("repair", correction);
         x.addProperty("seed", opt.seed());
         x.addProperty("merge_seconds", mergeSeconds);
         x.addProperty("align", opt.alignsDepth() && !r.alignments().isEmpty() ? opt.alignStrategy() : null);
