@@ -75,7 +75,7 @@ public final class BnReset {
             NDArray a = m.params().get(e.getKey());
             float[] f = new float[v.length];
             for (int c = 0; c < v.length; c++) f[c] = (float) v[c];
-            a.set(f);
+            org.hetmerge.util.Torch.overwrite(a, f);
         }
     }
 }

@@ -143,8 +143,8 @@ public final class Repair {
                 gm[i] = (float) (a[i] * gm[i]);
                 bt[i] = (float) (a[i] * bt[i] + c[i]);
             }
-            gamma.set(gm);
-            beta.set(bt);
+            org.hetmerge.util.Torch.overwrite(gamma, gm);
+            org.hetmerge.util.Torch.overwrite(beta, bt);
             return;
         }
         NDArray w = m.params().get(p.node() + ".weight"), b = m.params().get(p.node() + ".bias");
@@ -154,8 +154,8 @@ public final class Repair {
             for (int k = 0; k < per; k++) wf[o * per + k] = (float) (a[o] * wf[o * per + k]);
             bf[o] = (float) (a[o] * bf[o] + c[o]);
         }
-        w.set(wf);
-        b.set(bf);
+        org.hetmerge.util.Torch.overwrite(w, wf);
+        org.hetmerge.util.Torch.overwrite(b, bf);
     }
 
     /** Thrown by the node hook to end a forward pass once the last node of interest ran. */

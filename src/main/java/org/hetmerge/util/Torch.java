@@ -33,4 +33,15 @@ public final class Torch {
     public static void seed(long seed) {
         engine().setRandomSeed((int) (seed ^ (seed >>> 32)));
     }
+
+    /**
+     * Writes {@code values} into {@code target} in place (same shape, float32). Through an indexed
+     * copy: DJL's set(Buffer) makes libtorch print a deprecation warning ("AutoNonVariableTypeMode")
+     * on every merge.
+     */
+    public static void overwrite(ai.djl.ndarray.NDArray target, float[] values) {
+        try (ai.djl.ndarray.NDArray v = target.getManager().create(values, target.getShape())) {
+            target.set(new ai.djl.ndarray.index.NDIndex("..."), v);
+        }
+    }
 }
