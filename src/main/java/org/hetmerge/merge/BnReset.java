@@ -39,7 +39,21 @@ public final class BnReset {
         }
 
         void add(float[] batchMean, float[] batchM2, long batchRows) {
+            double[] bm = new double[batchMean.length], b2 = new double[batchM2.length];
+            for (int c = 0; c < bm.length; c++) {
+                bm[c] = batchMean[c];
+                b2[c] = batchM2[c];
+            }
+            add(bm, b2, batchRows);
+        }
+
+        void add(Moments other) {
+            add(other.mean, other.m2, other.rows);
+        }
+
+        private void add(double[] batchMean, double[] batchM2, long batchRows) {
             long total = rows + batchRows;
+            if (total == 0) return;
             for (int c = 0; c < mean.length; c++) {
                 double delta = batchMean[c] - mean[c];
                 m2[c] += batchM2[c] + delta * delta * rows * batchRows / total;

@@ -1,6 +1,7 @@
 package org.hetmerge.merge;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -30,11 +31,13 @@ import org.hetmerge.util.Progress;
  *
  * <p>Repair points: the outputs of the producers (conv, linear) of every merged space outside
  * attention, or — for a producer without bias whose only reader is a BatchNorm — that norm's output.
- * One pass over each original model gives the targets. Then, point by point in graph order, the
- * merged model (every earlier point already corrected) runs up to the point, and the correction
- * a·x + c that gives its channels the targets on all calibration rows is folded into the point's
- * weights (a norm's γ and β, or a producer's weight rows and bias). The graph does not change.
- * Cost: one forward of each original plus one partial forward per point.
+ * One pass over each original model gives the targets. Then one forward of the merged model, point
+ * by point in graph order (every sample's live activations kept between points): the correction
+ * a·x + c that gives a point's channels the targets on all its rows is folded into the point's
+ * weights (a norm's γ and β, or a producer's weight rows and bias) and applied to the kept outputs
+ * before the pass goes on. The graph does not change. Cost: one forward of each original and one of
+ * the merged model, on as many calibration samples as {@link #LIVE_BUDGET_BYTES} of live
+ * activations allow.
  */
 public final class Repair {
     private Repair() {}
@@ -70,17 +73,24 @@ public final class Repair {
         return out;
     }
 
+    /** Live activations REPAIR may keep for its samples between points (the widest cut of the graph × samples). */
+    static final long LIVE_BUDGET_BYTES = 512L << 20;
+
     public static Report run(Model merged, List<Model> work, Map<String, SpaceMerge> plan, double[] weights, Samples data, int[] idx, int batchSize) {
         Graph g = merged.graph();
         List<Point> points = points(g, plan);
         if (points.isEmpty()) return new Report(0, 0);
+        // The merged pass keeps every sample's live activations from one point to the next; as many
+        // calibration samples as fit the budget (per-channel means and stds settle long before that).
+        long perSample = Math.max(1, Executor.widestCutBytes(g));
+        int[] sub = java.util.Arrays.copyOf(idx, (int) Math.min(idx.length, Math.max(batchSize, LIVE_BUDGET_BYTES / perSample)));
         Set<String> nodes = new java.util.HashSet<>();
         for (Point p : points) nodes.add(p.node());
         // Targets: each original's per-channel mean and std at the points, mapped through M.
         Map<String, double[]> targetMean = new HashMap<>(), targetStd = new HashMap<>();
         for (int i = 0; i < work.size(); i++) {
             Model m = work.get(i);
-            Map<String, BnReset.Moments> mo = moments(m, nodes, data, idx, batchSize, null);
+            Map<String, BnReset.Moments> mo = moments(m, nodes, data, sub, batchSize, null);
             for (Point p : points) {
                 SpaceMerge sm = weights == null ? plan.get(p.space()) : plan.get(p.space()).weighted(weights);
                 double[][] mi = sm.mergeMatrix().get(i);
@@ -96,42 +106,89 @@ public final class Repair {
                 }
             }
         }
-        // Point by point, in graph order: a point's statistics are measured in the model with every
-        // point before it already corrected (and folded), as the final model will compute them; the
-        // forward stops at the point. Exact where one pass with batch statistics (REPAIR's reset
-        // layers) is not: that left a model merged with itself 0.09 off its own outputs.
+        // One forward of the merged model, point by point: every batch runs up to the point, the
+        // point's statistics over all of them give the correction a·x + c, which is folded into the
+        // point's weights and applied to the kept outputs — so each later point sees exactly what
+        // the corrected model computes (a one-pass renormalization with batch statistics, as
+        // REPAIR's reset layers do, left a self-merged vit 0.09 off its own outputs).
         int skipped = 0;
-        for (Point p : points) {
-            BnReset.Moments x = moments(merged, Set.of(p.node()), data, idx, batchSize, p.node()).get(p.node());
-            if (x == null || !targetMean.containsKey(p.node())) {
-                skipped++;
-                continue;
+        try (NDManager mgr = merged.params().manager().newSubManager(); Progress bar = Progress.start("repair", points.size())) {
+            List<Map<String, NDArray>> live = new ArrayList<>();
+            for (int from = 0; from < sub.length; from += batchSize) {
+                Map<String, NDArray> m = new HashMap<>();
+                m.put(Graph.INPUT, data.batchArray(mgr, sub, from, Math.min(sub.length, from + batchSize), Batches.Augment.NONE, null));
+                live.add(m);
             }
-            foldAll(merged, List.of(p), Map.of(p.node(), x), targetMean, targetStd);
+            int done = -1;
+            for (Point p : points) {
+                int at = g.nodes().indexOf(g.node(p.node()));
+                BnReset.Moments x = null;
+                for (Map<String, NDArray> m : live) {
+                    Executor.runSegment(g, merged.params(), m, done + 1, at);
+                    BnReset.Moments b = channelMoments(m.get(p.node()));
+                    if (x == null) x = b;
+                    else x.add(b);
+                }
+                done = at;
+                bar.step(1, null);
+                if (x == null || !targetMean.containsKey(p.node())) {
+                    skipped++;
+                    continue;
+                }
+                double[][] ac = correction(x, targetMean.get(p.node()), targetStd.get(p.node()));
+                fold(merged, p, ac[0], ac[1]);
+                for (Map<String, NDArray> m : live) {
+                    NDArray old = m.get(p.node());
+                    m.put(p.node(), applyAffine(old, ac[0], ac[1]));
+                    old.close();
+                }
+            }
         }
         return new Report(points.size() - skipped, skipped);
     }
 
-    /** Folds a·x + c at every point so that statistics {@code own} become the targets; returns how many points had none. */
-    private static int foldAll(Model merged, List<Point> points, Map<String, BnReset.Moments> own, Map<String, double[]> targetMean, Map<String, double[]> targetStd) {
-        int skipped = 0;
-        for (Point p : points) {
-            BnReset.Moments x = own.get(p.node());
-            double[] tm = targetMean.get(p.node()), ts = targetStd.get(p.node());
-            if (x == null || tm == null) {
-                skipped++;
-                continue;
-            }
-            double[] a = new double[tm.length], c = new double[tm.length];
-            for (int ch = 0; ch < tm.length; ch++) {
-                double sd = Math.sqrt(x.rows > 1 ? x.m2[ch] / (x.rows - 1) : 0);
-                // A channel without spread (dead) can only be shifted.
-                a[ch] = sd > 1e-6 ? ts[ch] / sd : 1;
-                c[ch] = tm[ch] - a[ch] * x.mean[ch];
-            }
-            fold(merged, p, a, c);
+    /** Per channel {a, c} so that statistics {@code x} become the targets: a = (target σ) / σ, c = (target μ) − a·μ. */
+    static double[][] correction(BnReset.Moments x, double[] tm, double[] ts) {
+        double[] a = new double[tm.length], c = new double[tm.length];
+        for (int ch = 0; ch < tm.length; ch++) {
+            double sd = Math.sqrt(x.rows > 1 ? x.m2[ch] / (x.rows - 1) : 0);
+            // A channel without spread (dead) can only be shifted.
+            a[ch] = sd > 1e-6 ? ts[ch] / sd : 1;
+            c[ch] = tm[ch] - a[ch] * x.mean[ch];
         }
-        return skipped;
+        return new double[][] {a, c};
+    }
+
+    /** Per-channel moments of one output (channels: axis 1 of maps and vectors, the last axis of tokens). */
+    static BnReset.Moments channelMoments(NDArray value) {
+        try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray rows = org.hetmerge.stats.Statistics.rows(value);
+            long r = rows.getShape().get(0);
+            NDArray mean = rows.mean(new int[] {0});
+            float[] mf = mean.toFloatArray(), m2 = rows.sub(mean).square().sum(new int[] {0}).toFloatArray();
+            BnReset.Moments mo = new BnReset.Moments(mf.length);
+            mo.add(mf, m2, r);
+            return mo;
+        }
+    }
+
+    /** a·x + c per channel, on the output's own layout. */
+    static NDArray applyAffine(NDArray value, double[] a, double[] c) {
+        int d = value.getShape().dimension();
+        long[] shape = new long[d];
+        java.util.Arrays.fill(shape, 1);
+        shape[d == 3 ? 2 : 1] = a.length;
+        float[] af = new float[a.length], cf = new float[c.length];
+        for (int i = 0; i < a.length; i++) {
+            af[i] = (float) a[i];
+            cf[i] = (float) c[i];
+        }
+        try (NDArray av = value.getManager().create(af, new ai.djl.ndarray.types.Shape(shape));
+             NDArray cv = value.getManager().create(cf, new ai.djl.ndarray.types.Shape(shape));
+             NDArray scaled = value.mul(av)) {
+            return scaled.add(cv);
+        }
     }
 
     /** Per channel a·x + c folded into the point's parameters. */

@@ -131,6 +131,54 @@ public final class Executor {
         return out;
     }
 
+    /**
+     * Inference over nodes [from, to] only, on live values kept between calls (the network input
+     * under {@link Graph#INPUT} to start): each node's output is put into {@code live}, and a value
+     * no node after {@code to} reads is closed. Lets a caller stop after a node, change its output
+     * and go on without recomputing what came before (REPAIR, one forward in all). Nothing is folded.
+     */
+    public static void runSegment(Graph g, Params p, Map<String, NDArray> live, int from, int to) {
+        Ctx ctx = new Ctx(p, OpContext.Mode.EVAL, 0.9f, null);
+        Map<String, Integer> last = lastUse(g);
+        Set<String> outputs = new java.util.HashSet<>(g.outputs());
+        List<Node> nodes = g.nodes();
+        for (int i = from; i <= to; i++) {
+            Node n = nodes.get(i);
+            List<NDArray> in = n.inputs().stream().map(live::get).toList();
+            ctx.node = n.name();
+            NDArray out;
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                out = n.op().forward(ctx, in);
+                NDScope.unregister(out);
+            }
+            live.put(n.name(), out);
+            for (String src : new java.util.HashSet<>(n.inputs())) {
+                if (last.getOrDefault(src, -1) == i && !outputs.contains(src) && !src.equals(Graph.INPUT)) release(live, src);
+            }
+        }
+    }
+
+    /** Bytes per sample of the largest set of values alive at once in inference (the widest cut of the graph). */
+    public static long widestCutBytes(Graph g) {
+        Map<String, Integer> last = lastUse(g);
+        long widest = 0;
+        List<Node> nodes = g.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            long live = 0;
+            for (int j = 0; j <= i; j++) {
+                String v = nodes.get(j).name();
+                if (last.getOrDefault(v, -1) > i || j == i) {
+                    long size = 4;
+                    for (int d : g.shape(v)) size *= d;
+                    live += size;
+                }
+            }
+            widest = Math.max(widest, live);
+        }
+        return widest;
+    }
+
     /** Index of the last node that reads each value. */
     static Map<String, Integer> lastUse(Graph g) {
         Map<String, Integer> last = new HashMap<>();
