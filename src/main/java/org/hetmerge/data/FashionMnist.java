@@ -34,6 +34,9 @@ public final class FashionMnist {
             candidates.add(dataDir.resolve(NAME));
         } else {
             String env = System.getenv("HETMERGE_DATA");
+            if (env != null && !env.isBlank() && !Files.isDirectory(Path.of(env))) {
+                throw new UserException("HETMERGE_DATA is " + env + ", which is not a directory (unset it to use " + DEFAULT_DIR + ")");
+            }
             if (env != null && !env.isBlank()) {
                 candidates.add(Path.of(env));
                 candidates.add(Path.of(env).resolve(NAME));
@@ -42,6 +45,11 @@ public final class FashionMnist {
         }
         for (Path p : candidates) {
             if (Files.isRegularFile(p.resolve(TRAIN_IMAGES))) return p;
+        }
+        // The default place, empty: a fresh machine. Install the Debian package when this machine lets us.
+        if (dataDir == null && (System.getenv("HETMERGE_DATA") == null || System.getenv("HETMERGE_DATA").isBlank())
+                && org.hetmerge.util.DebianPackage.install("dataset-fashion-mnist", "Fashion-MNIST") && Files.isRegularFile(DEFAULT_DIR.resolve(TRAIN_IMAGES))) {
+            return DEFAULT_DIR;
         }
         throw new UserException("Fashion-MNIST not found (looked for " + TRAIN_IMAGES + " in "
                 + String.join(", ", candidates.stream().map(Path::toString).toList())

@@ -47,6 +47,9 @@ public final class WordNet {
             candidates.add(dataDir.resolve("wordnet"));
         } else {
             String env = System.getenv("HETMERGE_DATA");
+            if (env != null && !env.isBlank() && !Files.isDirectory(Path.of(env))) {
+                throw new UserException("HETMERGE_DATA is " + env + ", which is not a directory (unset it to use " + DEFAULT_DIR + ")");
+            }
             if (env != null && !env.isBlank()) {
                 candidates.add(Path.of(env));
                 candidates.add(Path.of(env).resolve("wordnet"));
@@ -54,6 +57,11 @@ public final class WordNet {
             candidates.add(DEFAULT_DIR);
         }
         for (Path p : candidates) if (Files.isRegularFile(p.resolve(DATA_NOUN))) return p;
+        // The default place, empty: a fresh machine. Install the Debian package when this machine lets us.
+        if (dataDir == null && (System.getenv("HETMERGE_DATA") == null || System.getenv("HETMERGE_DATA").isBlank())
+                && org.hetmerge.util.DebianPackage.install("wordnet-base", "WordNet 3.0") && Files.isRegularFile(DEFAULT_DIR.resolve(DATA_NOUN))) {
+            return DEFAULT_DIR;
+        }
         throw new UserException("WordNet 3.0 not found (looked for " + DATA_NOUN + " in "
                 + String.join(", ", candidates.stream().map(Path::toString).toList())
                 + "): install it with 'apt-get install wordnet-base', or point --data-dir or HETMERGE_DATA to a directory holding data.noun");
