@@ -82,6 +82,11 @@ public final class ModelIO {
 
     /** Writes the two files into an existing (temporary) directory. */
     public static void writeInto(Model m, Path dir) throws IOException {
+        // Never write a model that cannot be run: a diverged training or a broken merge stops here.
+        for (Map.Entry<String, ParamDef> e : m.graph().paramDefs().entrySet()) {
+            String bad = invalidValue(m.params().get(e.getKey()), e.getValue());
+            if (bad != null) throw new UserException("model " + m.name() + ": tensor '" + e.getKey() + "' " + bad + "; nothing written");
+        }
         Files.writeString(dir.resolve(MODEL_JSON), GSON.toJson(toJson(m)) + "\n", StandardCharsets.UTF_8);
         try (OutputStream os = Files.newOutputStream(dir.resolve(WEIGHTS))) {
             m.params().toNDList().encode(os, NDList.Encoding.SAFETENSORS);
@@ -200,6 +205,24 @@ public final class ModelIO {
         return new Model(o.get("name").getAsString(), graph, params, arch, tasks, o.get("seed").getAsLong(), info);
     }
 
+    /**
+     * Why a parameter's values are unusable (null: they are fine): NaN or infinite entries anywhere,
+     * a negative BatchNorm running variance.
+     */
+    static String invalidValue(NDArray a, ParamDef def) {
+        try (NDArray nan = a.isNaN(); NDArray anyNan = nan.any(); NDArray inf = a.isInfinite(); NDArray anyInf = inf.any()) {
+            if (anyNan.getBoolean() || anyInf.getBoolean()) {
+                float[] v = a.toFloatArray();
+                for (int i = 0; i < v.length; i++) if (!Float.isFinite(v[i])) return "holds " + v[i] + " at flat index " + i + " (expected finite values)";
+            }
+        }
+        if (def.kind() == ParamDef.Kind.RUNNING_VAR) {
+            float[] v = a.toFloatArray();
+            for (int i = 0; i < v.length; i++) if (v[i] < 0) return "is a BatchNorm running variance with " + v[i] + " at channel " + i + " (expected ≥ 0)";
+        }
+        return null;
+    }
+
     static void readWeights(Path file, Graph graph, Params params) {
         NDList list;
         try (InputStream in = Files.newInputStream(file)) {
@@ -218,6 +241,8 @@ public final class ModelIO {
                         + ", expected " + Op.shapeString(e.getValue().shape()).replace('×', ',') );
             }
             if (a.getDataType() != DataType.FLOAT32) throw new UserException(file + ": tensor '" + e.getKey() + "' is " + a.getDataType() + ", expected float32");
+            String bad = invalidValue(a, e.getValue());
+            if (bad != null) throw new UserException(file + ": tensor '" + e.getKey() + "' " + bad);
             params.put(e.getKey(), a);
         }
         if (!byName.isEmpty()) throw new UserException(file + ": unexpected tensors not in the graph: " + String.join(", ", byName.keySet()));

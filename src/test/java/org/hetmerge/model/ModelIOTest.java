@@ -79,6 +79,46 @@ class ModelIOTest {
         }
     }
 
+    /** Non-finite weights or a negative BN variance: refused when read (naming file and tensor) and never written. */
+    @Test
+    void nonFiniteWeightsAreRefusedOnLoadAndNeverWritten() throws Exception {
+        try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("mlp", 1, 8), new int[] {1, 28, 28}, TASK, 1, m)) {
+            for (String[] bad : new String[][] {{"hidden.layer1.fc.bias", "NaN", "holds NaN at flat index 2"},
+                    {"hidden.layer1.fc.weight", "Infinity", "holds Infinity at flat index 2"},
+                    {"hidden.layer1.bn.running_var", "-1", "running variance with -1.0 at channel 2"}}) {
+                Path dir = tmp.resolve("bad-" + bad[0]);
+                ModelIO.save(a, dir, false);
+                NDList list = new NDList();
+                for (var e : a.params().asMap().entrySet()) {
+                    NDArray t = e.getValue().duplicate();
+                    if (e.getKey().equals(bad[0])) {
+                        float[] v = t.toFloatArray();
+                        v[2] = Float.parseFloat(bad[1]);
+                        t = m.create(v, t.getShape());
+                    }
+                    t.setName(e.getKey());
+                    list.add(t);
+                }
+                try (OutputStream os = Files.newOutputStream(dir.resolve(ModelIO.WEIGHTS))) {
+                    list.encode(os, NDList.Encoding.SAFETENSORS);
+                }
+                assertThatThrownBy(() -> ModelIO.load(dir, m)).isInstanceOf(UserException.class)
+                        .hasMessageContaining(dir.resolve(ModelIO.WEIGHTS).toString()).hasMessageContaining(bad[0]).hasMessageContaining(bad[2]);
+            }
+            // Writing: a model with a NaN weight is not written at all.
+            float[] v = a.params().get("hidden.layer1.fc.weight").toFloatArray();
+            v[5] = Float.NaN;
+            org.hetmerge.util.Torch.overwrite(a.params().get("hidden.layer1.fc.weight"), v);
+            Path out = tmp.resolve("nan-out");
+            assertThatThrownBy(() -> ModelIO.save(a, out, false)).isInstanceOf(UserException.class)
+                    .hasMessageContaining("hidden.layer1.fc.weight").hasMessageContaining("nothing written");
+            assertThat(out).doesNotExist();
+            try (var siblings = Files.list(tmp)) {
+                assertThat(siblings.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("nan-out"));
+            }
+        }
+    }
+
     @Test
     void badFilesGiveSpecificErrors() throws Exception {
         try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("mlp", 1, 8), new int[] {1, 28, 28}, TASK, 1, m)) {
