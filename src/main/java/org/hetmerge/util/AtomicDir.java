@@ -58,9 +58,12 @@ public final class AtomicDir {
 
     public static void write(Path dir, boolean force, Writer writer) {
         Path target = dir.toAbsolutePath().normalize();
-        requireWritable(dir, force);
         Path parent = target.getParent();
+        // First the leftovers of killed writes (a replaced output comes back), then the checks.
+        if (parent != null) removeStale(parent, target.getFileName().toString());
+        requireWritable(dir, force);
         Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Path old = parent.resolve("." + target.getFileName() + ".old-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         try {
             Files.createDirectories(parent);
             Files.createDirectory(tmp);
@@ -69,10 +72,12 @@ public final class AtomicDir {
         } catch (IOException e) {
             throw new UserException("cannot create " + tmp + ": " + e.getMessage());
         }
+        // Ctrl-C (SIGINT/SIGTERM) while writing: no half-written directory stays, a replaced one comes back.
+        Thread onSignal = new Thread(() -> undo(tmp, old, target), "hetmerge-atomic-write");
+        Runtime.getRuntime().addShutdownHook(onSignal);
         try {
             writer.write(tmp);
             if (Files.exists(target)) {
-                Path old = parent.resolve("." + target.getFileName() + ".old-" + System.nanoTime());
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
                 moveInto(tmp, target);
                 deleteTree(old);
@@ -80,9 +85,65 @@ public final class AtomicDir {
                 moveInto(tmp, target);
             }
         } catch (IOException | RuntimeException e) {
-            deleteTree(tmp);
+            undo(tmp, old, target);
             if (e instanceof UserException u) throw u;
             throw new UserException("cannot write " + dir + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to: it does the cleanup
+            }
+        }
+    }
+
+    /** Removes the temporary directory and puts a replaced output back where it was. */
+    private static void undo(Path tmp, Path old, Path target) {
+        deleteTree(tmp);
+        if (Files.exists(old) && !Files.exists(target)) {
+            try {
+                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                // it stays as the clearly named hidden .NAME.old-PID-… directory
+            }
+        }
+    }
+
+    /**
+     * Leftovers of writes whose process is gone (killed with SIGKILL, a power cut): hidden
+     * {@code .NAME.tmp-PID-…} directories are deleted; a {@code .NAME.old-PID-…} directory — an
+     * output that was being replaced — is put back when NAME is missing, else deleted.
+     */
+    static void removeStale(Path parent, String name) {
+        if (!Files.isDirectory(parent)) return;
+        try (Stream<Path> s = Files.list(parent)) {
+            for (Path p : s.toList()) {
+                String f = p.getFileName().toString();
+                for (String kind : new String[] {".tmp-", ".old-"}) {
+                    String prefix = "." + name + kind;
+                    if (!f.startsWith(prefix)) continue;
+                    String[] pidAndTime = f.substring(prefix.length()).split("-");
+                    long pid;
+                    try {
+                        pid = Long.parseLong(pidAndTime[0]);
+                    } catch (NumberFormatException e) {
+                        continue;
+                    }
+                    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+                    Path target = parent.resolve(name);
+                    if (kind.equals(".old-") && !Files.exists(target)) {
+                        try {
+                            Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
+                            continue;
+                        } catch (IOException e) {
+                            continue; // leave it, clearly named
+                        }
+                    }
+                    deleteTree(p);
+                }
+            }
+        } catch (IOException ignored) {
+            // best effort: leftovers are hidden and clearly named
         }
     }
 
