@@ -99,6 +99,12 @@ class CliTest {
         Run all = run("eval", out.toString(), "--classes", "0-9", "--json");
         assertThat(com.google.gson.JsonParser.parseString(all.out()).getAsJsonObject().get("samples").getAsInt()).isEqualTo(10000);
 
+        // The same option is checked the same way everywhere (a batch of 0 never advanced).
+        assertOneLineError(run("eval", out.toString(), "--batch-size", "0"), 2, "--batch-size must be ≥ 1, got 0");
+        assertOneLineError(run("merge", out.toString(), out.toString(), "--batch-size", "-3", "--out", tmp.resolve("mm").toString()), 2, "--batch-size must be ≥ 1, got -3");
+        assertOneLineError(run("merge", out.toString(), out.toString(), "--calib", "0", "--out", tmp.resolve("mm").toString()), 2, "--calib must be ≥ 1, got 0");
+        assertThat(tmp.resolve("mm")).doesNotExist();
+
         Run i = run("info", out.toString());
         assertThat(i.code()).isZero();
         assertThat(i.out()).contains("parameters", "FLOPs/input", "hidden.layer1.fc", "spaces (1 mergeable");
