@@ -72,20 +72,39 @@ public final class AtomicDir {
         } catch (IOException e) {
             throw new UserException("cannot create " + tmp + ": " + e.getMessage());
         }
-        // Ctrl-C (SIGINT/SIGTERM) while writing: no half-written directory stays, a replaced one comes back.
-        Thread onSignal = new Thread(() -> undo(tmp, old, target), "hetmerge-atomic-write");
+        // Ctrl-C (SIGINT/SIGTERM) while writing: no half-written directory stays, a replaced one comes
+        // back. The hook and the two renames exclude each other: the hook runs on its own thread
+        // while this one may be renaming (an earlier version lost outputs that way).
+        Object lock = new Object();
+        boolean[] committed = {false};
+        Thread onSignal = new Thread(() -> {
+            synchronized (lock) {
+                if (!committed[0]) undo(tmp, old, target);
+                else deleteTree(old); // written: only the replaced output is left to remove
+            }
+        }, "hetmerge-atomic-write");
         Runtime.getRuntime().addShutdownHook(onSignal);
         try {
             writer.write(tmp);
-            if (Files.exists(target)) {
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                moveInto(tmp, target);
-                deleteTree(old);
-            } else {
-                moveInto(tmp, target);
+            synchronized (lock) {
+                if (Files.exists(target)) {
+                    Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+                    try {
+                        moveInto(tmp, target);
+                    } catch (IOException | RuntimeException e) {
+                        Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+                        throw e;
+                    }
+                } else {
+                    moveInto(tmp, target);
+                }
+                committed[0] = true;
             }
+            deleteTree(old);
         } catch (IOException | RuntimeException e) {
-            undo(tmp, old, target);
+            synchronized (lock) {
+                if (!committed[0]) undo(tmp, old, target);
+            }
             if (e instanceof UserException u) throw u;
             throw new UserException("cannot write " + dir + ": " + e.getMessage(), e);
         } finally {
@@ -160,15 +179,15 @@ public final class AtomicDir {
     public static void deleteTree(Path p) {
         if (!Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(f -> {
+            s.sorted(Comparator.reverseOrder()).toList().forEach(f -> {
                 try {
                     Files.deleteIfExists(f);
                 } catch (IOException ignored) {
                     // best effort: a leftover hidden temp dir is harmless
                 }
             });
-        } catch (IOException ignored) {
-            // best effort
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // best effort (files may vanish while walking)
         }
     }
 }
