@@ -152,6 +152,10 @@ public final class ModelIO {
         if (!o.has("format") || !FORMAT.equals(o.get("format").getAsString())) {
             throw new UserException(json + ": format is " + (o.has("format") ? "'" + o.get("format").getAsString() + "'" : "missing") + ", expected '" + FORMAT + "'");
         }
+        requireField(json, o, "name", "a string", JsonElement::isJsonPrimitive);
+        requireField(json, o, "seed", "an integer", e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() && e.getAsDouble() == Math.rint(e.getAsDouble()));
+        requireField(json, o, "graph", "an object", JsonElement::isJsonObject);
+        requireField(json, o, "tasks", "an array", JsonElement::isJsonArray);
         Graph graph;
         try {
             graph = GraphJson.fromJson(o.getAsJsonObject("graph"));
@@ -159,10 +163,29 @@ public final class ModelIO {
             throw new UserException(json + ": invalid graph: " + e.getMessage());
         }
         List<TaskHead> tasks = new ArrayList<>();
+        int ti = 0;
         for (JsonElement e : o.getAsJsonArray("tasks")) {
+            String where = "tasks[" + ti++ + "]";
+            if (!e.isJsonObject()) throw new UserException(json + ": " + where + " is " + e + ", expected an object");
             JsonObject t = e.getAsJsonObject();
-            Task task = GSON.fromJson(t, Task.class);
-            List<Integer> cols = Arrays.stream(GSON.fromJson(t.get("columns"), int[].class)).boxed().toList();
+            requireField(json, t, "classes", "an array of class ids", x -> x.isJsonArray(), where + ".");
+            requireField(json, t, "columns", "an array of output columns", x -> x.isJsonArray(), where + ".");
+            requireField(json, t, "output", "a node name", JsonElement::isJsonPrimitive, where + ".");
+            Task task;
+            List<Integer> cols;
+            try {
+                task = GSON.fromJson(t, Task.class);
+                cols = Arrays.stream(GSON.fromJson(t.get("columns"), int[].class)).boxed().toList();
+            } catch (RuntimeException x) {
+                throw new UserException(json + ": " + where + " is not a task (" + x.getMessage() + ")");
+            }
+            if (task.classes() == null || task.classes().isEmpty()) throw new UserException(json + ": " + where + ".classes is empty");
+            for (int c : task.classes()) {
+                if (task.datasetClasses() > 0 && (c < 0 || c >= task.datasetClasses())) {
+                    throw new UserException(json + ": " + where + ".classes holds " + c + ", but the dataset has classes 0-" + (task.datasetClasses() - 1));
+                }
+            }
+            if (new java.util.HashSet<>(task.classes()).size() != task.classes().size()) throw new UserException(json + ": " + where + ".classes lists a class twice: " + task.classes());
             String out = t.get("output").getAsString();
             if (!graph.outputs().contains(out)) throw new UserException(json + ": task " + task.classesLabel() + " reads output '" + out + "', which the graph does not have");
             tasks.add(new TaskHead(task, out, cols));
@@ -203,6 +226,20 @@ public final class ModelIO {
             throw e;
         }
         return new Model(o.get("name").getAsString(), graph, params, arch, tasks, o.get("seed").getAsLong(), info);
+    }
+
+    /** One line naming the file and the field when a required model.json field is missing or of the wrong type. */
+    static void requireField(Path json, JsonObject o, String field, String expected, java.util.function.Predicate<JsonElement> ok) {
+        requireField(json, o, field, expected, ok, "");
+    }
+
+    static void requireField(Path json, JsonObject o, String field, String expected, java.util.function.Predicate<JsonElement> ok, String prefix) {
+        JsonElement e = o.get(field);
+        if (e == null || e.isJsonNull()) throw new UserException(json + ": field '" + prefix + field + "' is missing (expected " + expected + ")");
+        if (!ok.test(e)) {
+            String found = e.toString();
+            throw new UserException(json + ": field '" + prefix + field + "' is " + (found.length() > 60 ? found.substring(0, 60) + "…" : found) + ", expected " + expected);
+        }
     }
 
     /**

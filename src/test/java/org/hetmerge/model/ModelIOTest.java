@@ -119,6 +119,37 @@ class ModelIOTest {
         }
     }
 
+    /** Missing or wrong-typed model.json fields: one line naming the file and the field, expected vs found (they gave Java exception text). */
+    @Test
+    void malformedModelJsonFieldsAreNamed() throws Exception {
+        try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("mlp", 1, 8), new int[] {1, 28, 28}, TASK, 1, m)) {
+            Path good = tmp.resolve("good");
+            ModelIO.save(a, good, false);
+            String json = Files.readString(good.resolve("model.json"));
+            String[][] cases = {
+                    {"tasks", "remove", "field 'tasks' is missing"},
+                    {"seed", "\"abc\"", "field 'seed' is \"abc\", expected an integer"},
+                    {"graph", "[1, 2]", "field 'graph' is [1,2], expected an object"},
+                    {"tasks[0].classes", "\"zero\"", "field 'tasks[0].classes' is \"zero\", expected an array"},
+                    {"tasks[0].classes", "[0, 1, 2, 42]", "tasks[0].classes holds 42, but the dataset has classes 0-9"},
+                    {"tasks[0].classes", "[0, 1, 1]", "lists a class twice"}};
+            int k = 0;
+            for (String[] c : cases) {
+                com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+                com.google.gson.JsonObject holder = c[0].startsWith("tasks[0].") ? o.getAsJsonArray("tasks").get(0).getAsJsonObject() : o;
+                String field = c[0].replace("tasks[0].", "");
+                if (c[1].equals("remove")) holder.remove(field);
+                else holder.add(field, com.google.gson.JsonParser.parseString(c[1]));
+                Path dir = tmp.resolve("bad" + k++);
+                Files.createDirectories(dir);
+                Files.copy(good.resolve(ModelIO.WEIGHTS), dir.resolve(ModelIO.WEIGHTS));
+                Files.writeString(dir.resolve("model.json"), o.toString());
+                assertThatThrownBy(() -> ModelIO.load(dir, m)).as(c[0]).isInstanceOf(UserException.class)
+                        .hasMessageContaining(dir.resolve("model.json").toString()).hasMessageContaining(c[2]);
+            }
+        }
+    }
+
     @Test
     void badFilesGiveSpecificErrors() throws Exception {
         try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("mlp", 1, 8), new int[] {1, 28, 28}, TASK, 1, m)) {
