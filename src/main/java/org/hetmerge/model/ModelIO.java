@@ -140,6 +140,10 @@ public final class ModelIO {
     public static Model load(Path dir, NDManager parent) {
         Path json = dir.resolve(MODEL_JSON);
         Path weights = dir.resolve(WEIGHTS);
+        if (Files.isRegularFile(dir)) {
+            throw new UserException(dir + " is a file; a model is a directory (holding " + MODEL_JSON + " and " + WEIGHTS + ")"
+                    + (dir.getParent() != null && dir.getFileName().toString().equals(MODEL_JSON) ? ": give " + dir.getParent() : ""));
+        }
         if (!Files.isDirectory(dir)) throw new UserException("model directory " + dir + " does not exist");
         if (!Files.isRegularFile(json)) throw new UserException(dir + " is not a model directory: " + MODEL_JSON + " is missing");
         if (!Files.isRegularFile(weights)) throw new UserException(dir + " is not a model directory: " + WEIGHTS + " is missing");

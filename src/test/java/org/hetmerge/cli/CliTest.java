@@ -69,6 +69,11 @@ class CliTest {
         assertOneLineError(run("train", "--arch", "mlp", "--classes", "0-4", "--out", out.toString()), 2, "already exists", "--force");
         assertOneLineError(run("eval", tmp.resolve("missing").toString()), 2, "does not exist");
         assertOneLineError(run("info", out.toString()), 2, "model.json is missing");
+        Path file = Files.writeString(tmp.resolve("model.json"), "{}");
+        assertOneLineError(run("info", file.toString()), 2, "is a file; a model is a directory", "give " + tmp);
+        assertOneLineError(run("train", "--arch", "mlp", "--width", "1.5", "--classes", "0-4", "--out", tmp.resolve("w15").toString()), 2, "a whole number ≥ 1; got 1.5");
+        assertThat(tmp.resolve("w15")).doesNotExist();
+        Files.delete(file);
         assertThat(Files.list(tmp).filter(p -> p.getFileName().toString().startsWith(".")).count()).isZero();
 
         Run usage = run("train", "--arch", "mlp");

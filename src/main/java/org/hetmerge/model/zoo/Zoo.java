@@ -80,8 +80,9 @@ public final class Zoo {
         List<Integer> widths = spec.widths();
         if (widths.isEmpty()) {
             if (spec.depth() < 1) throw new UserException("mlp needs --depth ≥ 1, got " + spec.depth());
-            int w = (int) Math.round(spec.width());
-            if (w < 1) throw new UserException("mlp needs --width ≥ 1, got " + spec.width());
+            // An mlp's width is its unit count: 1.5 units would silently become 2 (or 1.4 one unit).
+            if (spec.width() != Math.rint(spec.width()) || spec.width() < 1) throw new UserException("mlp --width is the units per hidden layer, a whole number ≥ 1; got " + spec.width());
+            int w = (int) spec.width();
             widths = java.util.Collections.nCopies(spec.depth(), w);
         }
         String x = in.length > 1 ? b.add(null, "flatten", new Flatten(), Graph.INPUT) : Graph.INPUT;
