@@ -90,7 +90,7 @@ public final class Repair {
         Map<String, double[]> targetMean = new HashMap<>(), targetStd = new HashMap<>();
         for (int i = 0; i < work.size(); i++) {
             Model m = work.get(i);
-            Map<String, BnReset.Moments> mo = moments(m, nodes, data, sub, batchSize, null);
+            Map<String, BnReset.Moments> mo = moments(m, nodes, data, sub, batchSize);
             for (Point p : points) {
                 SpaceMerge sm = weights == null ? plan.get(p.space()) : plan.get(p.space()).weighted(weights);
                 double[][] mi = sm.mergeMatrix().get(i);
@@ -215,43 +215,24 @@ public final class Repair {
         org.hetmerge.util.Torch.overwrite(b, bf);
     }
 
-    /** Thrown by the node hook to end a forward pass once the last node of interest ran. */
-    private static final class Stop extends RuntimeException {
-        Stop() {
-            super(null, null, false, false);
-        }
-    }
-
-    /** Per point, the float64 moments of its output over the samples (Chan's combination of batches). */
-    /** {@code stopAt}: the forward ends after this node (null: runs to the end). */
-    static Map<String, BnReset.Moments> moments(Model m, Set<String> nodes, Samples data, int[] idx, int batchSize, String stopAt) {
+    /**
+     * Per point, the float64 moments of its output over the samples (Chan's combination of batches).
+     * Tapping a node keeps it out of the conv → BatchNorm folding, so every point's value is its own.
+     */
+    static Map<String, BnReset.Moments> moments(Model m, Set<String> nodes, Samples data, int[] idx, int batchSize) {
         Map<String, BnReset.Moments> out = new LinkedHashMap<>();
-        try (Progress bar = Progress.start(stopAt == null ? "repair targets" : "repair " + stopAt, idx.length)) {
+        try (Progress bar = Progress.start("repair targets", idx.length)) {
             Batches.forEach(data, idx, batchSize, m.params().manager(), (input, from, to) -> {
-                try {
-                    run(m, input, nodes, stopAt, out);
-                } catch (Stop done) {
-                    // the point was measured; the rest of the network is not needed
-                }
+                Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, nodes).taps().forEach((node, value) -> {
+                    BnReset.Moments b = channelMoments(value);
+                    out.merge(node, b, (x, y) -> {
+                        x.add(y);
+                        return x;
+                    });
+                });
                 bar.step(to - from, null);
             });
         }
         return out;
-    }
-
-    private static void run(Model m, NDArray input, Set<String> nodes, String stopAt, Map<String, BnReset.Moments> out) {
-                Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, Set.of(), null, (node, value) -> {
-                    if (!nodes.contains(node)) return value;
-                    NDArray rows = org.hetmerge.stats.Statistics.rows(value);
-                    long r = rows.getShape().get(0);
-                    NDArray mean = rows.mean(new int[] {0});
-                    NDArray var = rows.sub(mean).square().sum(new int[] {0}).div(Math.max(1, r));
-                    float[] mf = mean.toFloatArray(), vf = var.toFloatArray();
-                    float[] m2 = new float[vf.length];
-                    for (int i = 0; i < vf.length; i++) m2[i] = vf[i] * r;
-                    out.computeIfAbsent(node, k -> new BnReset.Moments(mf.length)).add(mf, m2, r);
-                    if (node.equals(stopAt)) throw new Stop();
-                    return value;
-                });
     }
 }

@@ -31,15 +31,6 @@ public final class Executor {
 
     /** {@code batchStatistics}: receives every BatchNorm's batch statistics in {@link OpContext.Mode#BN_UPDATE}. */
     public static Result run(Graph g, Params p, NDArray x, OpContext.Mode mode, float bnMomentum, Set<String> taps, OpContext.BatchStatistics batchStatistics) {
-        return run(g, p, x, mode, bnMomentum, taps, batchStatistics, null);
-    }
-
-    /**
-     * {@code after}: sees every node's output as it is made and may replace it (REPAIR renormalizes
-     * its points this way); with it, nothing is folded, so every node's output is its own.
-     */
-    public static Result run(Graph g, Params p, NDArray x, OpContext.Mode mode, float bnMomentum, Set<String> taps, OpContext.BatchStatistics batchStatistics,
-                             java.util.function.BiFunction<String, NDArray, NDArray> after) {
         Map<String, NDArray> values = new HashMap<>();
         values.put(Graph.INPUT, x);
         Map<String, NDArray> tapped = new LinkedHashMap<>();
@@ -54,7 +45,7 @@ public final class Executor {
         keep.addAll(taps);
         keep.add(Graph.INPUT);
         List<Node> nodes = g.nodes();
-        Map<String, String> folds = mode == OpContext.Mode.EVAL && after == null ? foldable(g, keep) : Map.of();
+        Map<String, String> folds = mode == OpContext.Mode.EVAL ? foldable(g, keep) : Map.of();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             List<NDArray> in = n.inputs().stream().map(values::get).toList();
@@ -63,7 +54,6 @@ public final class Executor {
             if (folds.containsKey(n.name())) out = foldedConv(n, g.node(folds.get(n.name())), p, in);
             else if (folds.containsValue(n.name())) out = in.get(0); // the norm is already in the conv's weights
             else out = free ? forwardScoped(n, ctx, in) : n.op().forward(ctx, in);
-            if (after != null) out = after.apply(n.name(), out);
             values.put(n.name(), out);
             if (taps.contains(n.name())) tapped.put(n.name(), out);
             if (free) {
