@@ -298,7 +298,7 @@ public final class MergeEngine {
             if (e.getValue().length == work.size()) matchable.add(spaces.get(0).get(e.getKey()));
         }
         List<Map<String, double[][]>> perModel = new ArrayList<>();
-        perModel.add(Map.of());
+        perModel.add(Map.of()); // model 0 is the reference
         for (int i = 1; i < work.size(); i++) {
             for (Space s : matchable) {
                 int wi = spaces.get(i).get(s.name()).width();
@@ -313,20 +313,9 @@ public final class MergeEngine {
         }
         return (space, widths, present) -> {
             if (present.length != work.size()) return null;
-            int n = java.util.Arrays.stream(widths).sum();
-            double[][] c = new double[n][n];
-            for (int i = 0; i < n; i++) c[i][i] = 1;
-            int[] offset = SpaceMerge.offsets(widths);
-            for (int i = 1; i < widths.length; i++) {
-                double[][] s = perModel.get(i).get(space);
-                for (int a = 0; a < widths[0]; a++) {
-                    for (int b = 0; b < widths[i]; b++) {
-                        c[a][offset[i] + b] = s[a][b];
-                        c[offset[i] + b][a] = s[a][b];
-                    }
-                }
-            }
-            return c;
+            List<double[][]> againstFirst = new ArrayList<>();
+            for (int i = 1; i < work.size(); i++) againstFirst.add(perModel.get(i).get(space));
+            return WeightMatching.padded(againstFirst);
         };
     }
 

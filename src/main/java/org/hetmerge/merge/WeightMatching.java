@@ -113,16 +113,31 @@ public final class WeightMatching {
         return out;
     }
 
-    /** [[0, S], [Sᵀ, 0]]: the layout of a correlation over [A's features | B's features], for the matchers. */
+    /** [[I, S], [Sᵀ, I]]: the layout of a correlation over [A's features | B's features], for the matchers. */
     public static double[][] padded(double[][] s) {
-        int n = s.length, m = s[0].length;
-        double[][] c = new double[n + m][n + m];
-        for (int i = 0; i < n + m; i++) c[i][i] = 1;
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < m; j++) {
-                c[i][n + j] = s[i][j];
-                c[n + j][i] = s[i][j];
+        return padded(List.<double[][]>of(s));
+    }
+
+    /**
+     * [[I, S_1, S_2, …], [S_1ᵀ, I, 0, …], …]: model 0's similarities to every other model laid out
+     * like a correlation over all models' features (the permutation matchers read only the blocks
+     * against model 0).
+     */
+    public static double[][] padded(List<double[][]> againstFirst) {
+        int w0 = againstFirst.get(0).length;
+        int n = w0;
+        for (double[][] s : againstFirst) n += s[0].length;
+        double[][] c = new double[n][n];
+        for (int i = 0; i < n; i++) c[i][i] = 1;
+        int offset = w0;
+        for (double[][] s : againstFirst) {
+            for (int a = 0; a < w0; a++) {
+                for (int b = 0; b < s[a].length; b++) {
+                    c[a][offset + b] = s[a][b];
+                    c[offset + b][a] = s[a][b];
+                }
             }
+            offset += s[0].length;
         }
         return c;
     }
