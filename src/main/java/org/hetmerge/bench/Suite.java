@@ -98,8 +98,7 @@ public final class Suite {
         return new Case("text-4x64", calib, mgr -> {
             WordNet.Loaded l = WordNet.load(dataDir, WordNet.DEFAULT_VOCAB, WordNet.DEFAULT_LENGTH);
             Splits data = Splits.external(l.splits().info(), l.splits().trainData(), l.splits().testData());
-            ArchSpec spec = new ArchSpec("text", 4, 64, List.of(), "embedding", 64, 16f,
-                    new ArchSpec.Transformer(4, 0, 2, WordNet.DEFAULT_LENGTH, l.vocabulary().size(), "mean"));
+            ArchSpec spec = textSpec(4, 64, l.vocabulary().size());
             List<String> names = data.info().classNames();
             List<Model> models = new ArrayList<>();
             int seed = 1;
@@ -121,6 +120,12 @@ public final class Suite {
             ModelData.Loaded l = ModelData.load(ms, List.of(a.toString(), b.toString()), null, images, null);
             return new Setup(l.models(), l.data(), new MergeOptions("zip", 0.5, 1.0, null, calib, true, 1, 32));
         }, null);
+    }
+
+    /** The benchmarks' text encoder: {@code width / 16} heads, MLP ratio 2, mean pooling over WordNet's sequence length. */
+    public static ArchSpec textSpec(int depth, int width, int vocab) {
+        return new ArchSpec("text", depth, width, List.of(), "embedding", 64, 16f,
+                new ArchSpec.Transformer(Math.max(1, width / 16), 0, 2, WordNet.DEFAULT_LENGTH, vocab, "mean"));
     }
 
     static MergeOptions options(int calib) {

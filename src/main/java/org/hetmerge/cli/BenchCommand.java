@@ -157,8 +157,8 @@ public final class BenchCommand implements Callable<Integer> {
             org.hetmerge.data.WordNet.Loaded l = org.hetmerge.data.WordNet.load(common.dataDir, org.hetmerge.data.WordNet.DEFAULT_VOCAB, org.hetmerge.data.WordNet.DEFAULT_LENGTH);
             data = l.splits();
             int d = depth == 20 ? 4 : depth, w = width == 1 ? 64 : (int) width;
-            spec = text(d, w, l.vocabulary().size());
-            other = text(otherDepth == null ? d : otherDepth, w, l.vocabulary().size());
+            spec = org.hetmerge.bench.Suite.textSpec(d, w, l.vocabulary().size());
+            other = org.hetmerge.bench.Suite.textSpec(otherDepth == null ? d : otherDepth, w, l.vocabulary().size());
             tasks = List.of(List.of(2, 17, 10, 5, 24), List.of(3, 15, 12, 7, 1));
         } else if (arch.equals("resnet")) {
             data = org.hetmerge.data.Splits.fashionMnist(common.dataDir);
@@ -188,8 +188,4 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    static org.hetmerge.model.zoo.ArchSpec text(int depth, int width, int vocab) {
-        return new org.hetmerge.model.zoo.ArchSpec("text", depth, width, List.of(), "embedding", 64, 16f,
-                new org.hetmerge.model.zoo.ArchSpec.Transformer(Math.max(1, width / 16), 0, 2, org.hetmerge.data.WordNet.DEFAULT_LENGTH, vocab, "mean"));
-    }
 }
