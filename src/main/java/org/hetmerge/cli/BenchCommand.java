@@ -78,6 +78,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (what.equals("zip")) return zip();
         if (what.equals("jmh")) return jmh();
         if (!what.equals("train")) throw new org.hetmerge.util.UserException("unknown benchmark '" + what + "' (known: train, merge, zip)");
+        if (steps < 1) throw new org.hetmerge.util.UserException("--steps must be ≥ 1, got " + steps);
+        if (rounds < 1) throw new org.hetmerge.util.UserException("--rounds must be ≥ 1, got " + rounds);
+        if (batch < 1) throw new org.hetmerge.util.UserException("--batch-size must be ≥ 1, got " + batch);
         TrainBench.Result r = TrainBench.run(depth, width, batch, steps, rounds, vsTorch);
         if (json) {
             JsonObject o = new JsonObject();
@@ -131,11 +134,11 @@ public final class BenchCommand implements Callable<Integer> {
     int suite() {
         if (!suite.equals("quick") && !suite.equals("full")) throw new org.hetmerge.util.UserException("--suite must be quick or full, got '" + suite + "'");
         java.nio.file.Path dir = out != null ? out : java.nio.file.Path.of("runs", "bench-" + suite);
-        org.hetmerge.util.AtomicDir.requireWritable(dir, force);
         java.nio.file.Path root = java.nio.file.Path.of(System.getenv().getOrDefault("HETMERGE_HOME", "."));
         List<org.hetmerge.bench.Suite.Case> cases = org.hetmerge.bench.Suite.cases(suite, common.dataDir, root).stream()
                 .filter(c -> only == null || matches(c, only)).toList();
         if (cases.isEmpty()) throw new org.hetmerge.util.UserException("--case '" + only + "' matches no case of the " + suite + " suite");
+        org.hetmerge.util.AtomicDir.requireWritable(dir, force);
         List<org.hetmerge.bench.Suite.Outcome> outcomes = new java.util.ArrayList<>();
         for (org.hetmerge.bench.Suite.Case c : cases) {
             Progress.info("bench: " + c.name() + ", " + c.calib() + " calibration samples");

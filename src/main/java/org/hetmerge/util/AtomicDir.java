@@ -33,6 +33,7 @@ public final class AtomicDir {
      * command's {@code inputs} (or a directory holding one).
      */
     public static void requireWritable(Path dir, boolean force, java.util.List<Path> inputs) {
+        if (dir.toString().isBlank()) throw new UserException("--out is empty: give the output directory");
         Path target = dir.toAbsolutePath().normalize();
         for (Path in : inputs) {
             Path i = in.toAbsolutePath().normalize();

@@ -71,6 +71,9 @@ class CliTest {
         assertOneLineError(run("info", out.toString()), 2, "model.json is missing");
         Path file = Files.writeString(tmp.resolve("model.json"), "{}");
         assertOneLineError(run("info", file.toString()), 2, "is a file; a model is a directory", "give " + tmp);
+        assertOneLineError(run("train", "--arch", "mlp", "--classes", "0-4", "--out", ""), 2, "--out is empty");
+        assertOneLineError(run("bench", "train", "--steps", "0"), 2, "--steps must be ≥ 1, got 0");
+        assertOneLineError(run("bench", "--suite", "quick", "--case", "nothing"), 2, "--case 'nothing' matches no case of the quick suite");
         assertOneLineError(run("train", "--arch", "mlp", "--width", "1.5", "--classes", "0-4", "--out", tmp.resolve("w15").toString()), 2, "a whole number ≥ 1; got 1.5");
         assertThat(tmp.resolve("w15")).doesNotExist();
         Files.delete(file);
