@@ -10,6 +10,7 @@ import org.hetmerge.model.Executor;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.op.OpContext;
 import org.hetmerge.model.op.ParamDef;
+import org.hetmerge.stats.ChannelMoments;
 import org.hetmerge.util.Progress;
 import org.hetmerge.util.UserException;
 
@@ -28,44 +29,9 @@ public final class BnReset {
         return m.graph().paramDefs().values().stream().anyMatch(d -> d.kind() == ParamDef.Kind.RUNNING_MEAN);
     }
 
-    /** Per channel: rows seen, mean and Σ (x − mean)², all in float64. */
-    static final class Moments {
-        long rows;
-        final double[] mean, m2;
-
-        Moments(int channels) {
-            mean = new double[channels];
-            m2 = new double[channels];
-        }
-
-        void add(float[] batchMean, float[] batchM2, long batchRows) {
-            double[] bm = new double[batchMean.length], b2 = new double[batchM2.length];
-            for (int c = 0; c < bm.length; c++) {
-                bm[c] = batchMean[c];
-                b2[c] = batchM2[c];
-            }
-            add(bm, b2, batchRows);
-        }
-
-        void add(Moments other) {
-            add(other.mean, other.m2, other.rows);
-        }
-
-        private void add(double[] batchMean, double[] batchM2, long batchRows) {
-            long total = rows + batchRows;
-            if (total == 0) return;
-            for (int c = 0; c < mean.length; c++) {
-                double delta = batchMean[c] - mean[c];
-                m2[c] += batchM2[c] + delta * delta * rows * batchRows / total;
-                mean[c] += delta * batchRows / total;
-            }
-            rows = total;
-        }
-    }
-
     public static void run(Model m, Samples data, int[] idx, int batchSize) {
-        Map<String, Moments> moments = new HashMap<>();
-        OpContext.BatchStatistics sink = (node, mean, m2, rows) -> moments.computeIfAbsent(node, k -> new Moments(mean.length)).add(mean, m2, rows);
+        Map<String, ChannelMoments> moments = new HashMap<>();
+        OpContext.BatchStatistics sink = (node, mean, m2, rows) -> moments.computeIfAbsent(node, k -> new ChannelMoments(mean.length)).add(mean, m2, rows);
         try (Progress bar = Progress.start("bn reset", idx.length)) {
             Batches.forEach(data, idx, batchSize, m.params().manager(), (input, from, to) -> {
                 Executor.run(m.graph(), m.params(), input, OpContext.Mode.BN_UPDATE, 0f, Set.of(), sink);
@@ -76,11 +42,11 @@ public final class BnReset {
             ParamDef.Kind kind = e.getValue().kind();
             if (kind != ParamDef.Kind.RUNNING_MEAN && kind != ParamDef.Kind.RUNNING_VAR) continue;
             String node = e.getKey().substring(0, e.getKey().lastIndexOf('.'));
-            Moments mo = moments.get(node);
+            ChannelMoments mo = moments.get(node);
             if (mo == null) continue; // a norm the samples never reach (a branch without an output)
-            double[] v = new double[mo.mean.length];
+            double[] v = new double[mo.channels()];
             for (int c = 0; c < v.length; c++) {
-                v[c] = kind == ParamDef.Kind.RUNNING_MEAN ? mo.mean[c] : mo.rows > 1 ? mo.m2[c] / (mo.rows - 1) : 0;
+                v[c] = kind == ParamDef.Kind.RUNNING_MEAN ? mo.mean(c) : mo.variance(c);
                 if (!Double.isFinite(v[c])) {
                     throw new UserException("BN reset: " + node + " channel " + c + " has a non-finite " + (kind == ParamDef.Kind.RUNNING_MEAN ? "mean" : "variance")
                             + " on the calibration samples (the merged model produces non-finite activations)");

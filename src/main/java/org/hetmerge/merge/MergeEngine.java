@@ -166,7 +166,8 @@ public final class MergeEngine {
         long t2 = System.nanoTime();
         seconds.put("stats", (t1 - t0) / 1e9);
         seconds.put("match", (t2 - t1) / 1e9);
-        return new MergePlan(List.copyOf(models), List.copyOf(names), opt, List.copyOf(work), plan, shared, matched, seconds, calib, alignments, notes);
+        return new MergePlan(List.copyOf(models), List.copyOf(names), opt, List.copyOf(work), plan, shared, matched, seconds, calib, alignments, notes,
+                similarity.repairTargets());
     }
 
     /**
@@ -259,6 +260,11 @@ public final class MergeEngine {
 
         /** Frees what the space held (native statistics) once it is matched. */
         default void release(String space) {}
+
+        /** The originals' moments at REPAIR's points, when the pass that gave the similarities measured them. */
+        default Repair.Targets repairTargets() {
+            return null;
+        }
     }
 
     static Similarity similarity(MergeMethod method, List<Model> work, List<String> names, List<Map<String, Space>> spaces, Map<String, int[]> presentOf,
@@ -271,8 +277,17 @@ public final class MergeEngine {
                 return weightSimilarity(work, names, spaces, presentOf, opt.seed(), mgr, notes);
             }
             default -> {
-                Map<String, FeatureStats> stats = Statistics.collect(work, taps, data.trainData(), calib, opt.batchSize(), mgr);
+                // REPAIR's targets are moments of the originals: measured in this pass, not in one more.
+                boolean repair = opt.correctionFor(BnReset.hasBatchNorm(work.get(0))).equals("repair");
+                Statistics.MomentTaps wanted = repair ? Repair.targetsWanted(work, presentOf.keySet(), calib.length, opt.batchSize()) : Statistics.MomentTaps.NONE;
+                Statistics.Collected collected = Statistics.collect(work, taps, wanted, data.trainData(), calib, opt.batchSize(), mgr);
+                Map<String, FeatureStats> stats = collected.spaces();
+                Repair.Targets targets = repair ? new Repair.Targets(wanted.samples(), collected.moments()) : null;
                 return new Similarity() {
+                    public Repair.Targets repairTargets() {
+                        return targets;
+                    }
+
                     public double[][] of(String space, int[] widths, int[] present) {
                         return requireFinite(space, stats.get(space).correlation(), widths, present, names);
                     }
@@ -323,7 +338,7 @@ public final class MergeEngine {
     public static void correct(Model merged, MergePlan p, double[] weights, Splits data, MergeOptions opt) {
         String c = opt.correctionFor(BnReset.hasBatchNorm(merged));
         if (c.equals("bn")) BnReset.run(merged, data.trainData(), p.calibration(), opt.batchSize());
-        if (c.equals("repair")) Repair.run(merged, p.work(), p.spaces(), weights, data.trainData(), p.calibration(), opt.batchSize());
+        if (c.equals("repair")) Repair.run(merged, p.work(), p.spaces(), weights, data.trainData(), p.calibration(), opt.batchSize(), p.repairTargets());
     }
 
     /** Correlations of every cross-model pair of features that a merge put in one group (first model vs the others). */

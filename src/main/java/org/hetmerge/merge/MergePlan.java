@@ -17,10 +17,11 @@ import org.hetmerge.model.Model;
  * @param shared index of the last node of the shared trunk in {@code work}'s graphs
  * @param matchedCorrelations correlations of the cross-model pairs put in one group, per space
  * @param seconds time of each planning step (align, stats, match)
+ * @param repairTargets the originals' moments at REPAIR's points, measured by the statistics pass (null: not measured)
  */
 public record MergePlan(List<Model> models, List<String> names, MergeOptions options, List<Model> work, Map<String, SpaceMerge> spaces, int shared,
                         Map<String, double[]> matchedCorrelations, Map<String, Double> seconds, int[] calibration,
-                        List<MergeEngine.Alignment> alignments, List<String> notes) implements AutoCloseable {
+                        List<MergeEngine.Alignment> alignments, List<String> notes, Repair.Targets repairTargets) implements AutoCloseable {
     @Override
     public void close() {
         for (int i = 0; i < work.size(); i++) if (work.get(i) != models.get(i)) work.get(i).close();

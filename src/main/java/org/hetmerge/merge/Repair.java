@@ -20,6 +20,8 @@ import org.hetmerge.model.op.BatchNorm;
 import org.hetmerge.model.op.Conv2d;
 import org.hetmerge.model.op.Linear;
 import org.hetmerge.model.op.OpContext;
+import org.hetmerge.stats.ChannelMoments;
+import org.hetmerge.stats.Statistics;
 import org.hetmerge.util.Progress;
 
 /**
@@ -31,12 +33,13 @@ import org.hetmerge.util.Progress;
  *
  * <p>Repair points: the outputs of the producers (conv, linear) of every merged space outside
  * attention, or — for a producer without bias whose only reader is a BatchNorm — that norm's output.
- * One pass over each original model gives the targets. Then one forward of the merged model, point
+ * The targets come from the statistics pass of the plan ({@link #targetsWanted}; else one pass over
+ * each original model). Then one forward of the merged model, point
  * by point in graph order (every sample's live activations kept between points): the correction
  * a·x + c that gives a point's channels the targets on all its rows is folded into the point's
  * weights (a norm's γ and β, or a producer's weight rows and bias) and applied to the kept outputs
- * before the pass goes on. The graph does not change. Cost: one forward of each original and one of
- * the merged model, on as many calibration samples as {@link #LIVE_BUDGET_BYTES} of live
+ * before the pass goes on. The graph does not change. Cost: one forward of the merged model (and,
+ * without a statistics pass, one of each original), on as many calibration samples as {@link #LIVE_BUDGET_BYTES} of live
  * activations allow.
  */
 public final class Repair {
@@ -50,6 +53,11 @@ public final class Repair {
 
     /** The repair points of a merged model: in the shared trunk, outside attention spaces. */
     static List<Point> points(Graph g, Map<String, SpaceMerge> plan) {
+        return points(g, plan.keySet());
+    }
+
+    /** The repair points of a graph in the given merged spaces. */
+    static List<Point> points(Graph g, Set<String> merged) {
         Map<String, Integer> readers = new HashMap<>();
         Map<String, String> soleReader = new HashMap<>();
         for (Node n : g.nodes()) {
@@ -60,7 +68,7 @@ public final class Repair {
         }
         List<Point> out = new ArrayList<>();
         for (Space s : Spaces.derive(g)) {
-            if (s.fixed() || s.headDim() > 0 || !plan.containsKey(s.name())) continue;
+            if (s.fixed() || s.headDim() > 0 || !merged.contains(s.name())) continue;
             for (String name : s.nodes()) {
                 Node n = g.node(name);
                 boolean bias = n.op() instanceof Linear l ? l.bias() : n.op() instanceof Conv2d c && c.bias();
@@ -76,32 +84,68 @@ public final class Repair {
     /** Live activations REPAIR may keep for its samples between points (the widest cut of the graph × samples). */
     static final long LIVE_BUDGET_BYTES = 512L << 20;
 
-    public static Report run(Model merged, List<Model> work, Map<String, SpaceMerge> plan, double[] weights, Samples data, int[] idx, int batchSize) {
+    /**
+     * The originals' per-channel moments at the repair points over the first {@code samples}
+     * calibration samples — the targets before they are mapped through a plan's merge matrices.
+     * The statistics pass measures them on the way ({@link #targetsWanted}), so that REPAIR costs no
+     * second forward of every original.
+     */
+    public record Targets(int samples, List<Map<String, ChannelMoments>> moments) {}
+
+    /**
+     * What the statistics pass should measure for REPAIR: the repair points of the (aligned) inputs in
+     * the merged spaces, over as many samples as the merged pass can keep live. The budget is
+     * reckoned on the widest input (a merged model no wider than its inputs keeps no more).
+     */
+    public static Statistics.MomentTaps targetsWanted(List<Model> work, Set<String> mergedSpaces, int calibration, int batchSize) {
+        Set<String> nodes = new java.util.HashSet<>();
+        long perSample = 1;
+        for (Model m : work) {
+            for (Point p : points(m.graph(), mergedSpaces)) nodes.add(p.node());
+            perSample = Math.max(perSample, Executor.widestCutBytes(m.graph()));
+        }
+        return new Statistics.MomentTaps(nodes, samples(perSample, calibration, batchSize));
+    }
+
+    /** Samples of the merged pass: all calibration samples whose live activations fit {@link #LIVE_BUDGET_BYTES}, at least a batch. */
+    static int samples(long perSampleBytes, int calibration, int batchSize) {
+        return (int) Math.min(calibration, Math.max(batchSize, LIVE_BUDGET_BYTES / Math.max(1, perSampleBytes)));
+    }
+
+    /**
+     * @param targets the originals' moments from the statistics pass (null, or lacking a point: they
+     *                are measured here, one forward of each original)
+     */
+    public static Report run(Model merged, List<Model> work, Map<String, SpaceMerge> plan, double[] weights, Samples data, int[] idx, int batchSize, Targets targets) {
         Graph g = merged.graph();
         List<Point> points = points(g, plan);
         if (points.isEmpty()) return new Report(0, 0);
-        // The merged pass keeps every sample's live activations from one point to the next; as many
-        // calibration samples as fit the budget (per-channel means and stds settle long before that).
-        long perSample = Math.max(1, Executor.widestCutBytes(g));
-        int[] sub = java.util.Arrays.copyOf(idx, (int) Math.min(idx.length, Math.max(batchSize, LIVE_BUDGET_BYTES / perSample)));
         Set<String> nodes = new java.util.HashSet<>();
         for (Point p : points) nodes.add(p.node());
+        if (targets == null || !covers(targets, work, nodes)) {
+            // The merged pass keeps every sample's live activations from one point to the next; as many
+            // calibration samples as fit the budget (per-channel means and stds settle long before that).
+            int n = samples(Executor.widestCutBytes(g), idx.length, batchSize);
+            List<Map<String, ChannelMoments>> measured = new ArrayList<>();
+            for (Model m : work) measured.add(moments(m, nodes, data, java.util.Arrays.copyOf(idx, n), batchSize));
+            targets = new Targets(n, measured);
+        }
+        int[] sub = java.util.Arrays.copyOf(idx, Math.min(idx.length, targets.samples()));
         // Targets: each original's per-channel mean and std at the points, mapped through M.
         Map<String, double[]> targetMean = new HashMap<>(), targetStd = new HashMap<>();
         for (int i = 0; i < work.size(); i++) {
-            Model m = work.get(i);
-            Map<String, BnReset.Moments> mo = moments(m, nodes, data, sub, batchSize);
+            Map<String, ChannelMoments> mo = targets.moments().get(i);
             for (Point p : points) {
                 SpaceMerge sm = weights == null ? plan.get(p.space()) : plan.get(p.space()).weighted(weights);
                 double[][] mi = sm.mergeMatrix().get(i);
-                BnReset.Moments x = mo.get(p.node());
+                ChannelMoments x = mo.get(p.node());
                 if (x == null || mi.length == 0) continue;
                 double[] tm = targetMean.computeIfAbsent(p.node(), k -> new double[mi.length]);
                 double[] ts = targetStd.computeIfAbsent(p.node(), k -> new double[mi.length]);
                 for (int c = 0; c < mi.length; c++) {
-                    for (int f = 0; f < mi[c].length && f < x.mean.length; f++) {
-                        tm[c] += mi[c][f] * x.mean[f];
-                        ts[c] += mi[c][f] * Math.sqrt(x.rows > 1 ? x.m2[f] / (x.rows - 1) : 0);
+                    for (int f = 0; f < mi[c].length && f < x.channels(); f++) {
+                        tm[c] += mi[c][f] * x.mean(f);
+                        ts[c] += mi[c][f] * x.std(f);
                     }
                 }
             }
@@ -122,10 +166,10 @@ public final class Repair {
             int done = -1;
             for (Point p : points) {
                 int at = g.nodes().indexOf(g.node(p.node()));
-                BnReset.Moments x = null;
+                ChannelMoments x = null;
                 for (Map<String, NDArray> m : live) {
                     Executor.runSegment(g, merged.params(), m, done + 1, at);
-                    BnReset.Moments b = channelMoments(m.get(p.node()));
+                    ChannelMoments b = ChannelMoments.of(m.get(p.node()));
                     if (x == null) x = b;
                     else x.add(b);
                 }
@@ -147,30 +191,25 @@ public final class Repair {
         return new Report(points.size() - skipped, skipped);
     }
 
-    /** Per channel {a, c} so that statistics {@code x} become the targets: a = (target σ) / σ, c = (target μ) − a·μ. */
-    static double[][] correction(BnReset.Moments x, double[] tm, double[] ts) {
-        double[] a = new double[tm.length], c = new double[tm.length];
-        for (int ch = 0; ch < tm.length; ch++) {
-            double sd = Math.sqrt(x.rows > 1 ? x.m2[ch] / (x.rows - 1) : 0);
-            // A channel without spread (dead) can only be shifted.
-            a[ch] = sd > 1e-6 ? ts[ch] / sd : 1;
-            c[ch] = tm[ch] - a[ch] * x.mean[ch];
+    /** Whether the given targets hold every point node each model has (else they are measured). */
+    private static boolean covers(Targets t, List<Model> work, Set<String> nodes) {
+        if (t.moments().size() != work.size()) return false;
+        for (int i = 0; i < work.size(); i++) {
+            for (String node : nodes) if (work.get(i).graph().hasNode(node) && !t.moments().get(i).containsKey(node)) return false;
         }
-        return new double[][] {a, c};
+        return true;
     }
 
-    /** Per-channel moments of one output (channels: axis 1 of maps and vectors, the last axis of tokens). */
-    static BnReset.Moments channelMoments(NDArray value) {
-        try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray rows = org.hetmerge.stats.Statistics.rows(value);
-            long r = rows.getShape().get(0);
-            NDArray mean = rows.mean(new int[] {0});
-            float[] mf = mean.toFloatArray(), m2 = rows.sub(mean).square().sum(new int[] {0}).toFloatArray();
-            BnReset.Moments mo = new BnReset.Moments(mf.length);
-            mo.add(mf, m2, r);
-            return mo;
+    /** Per channel {a, c} so that statistics {@code x} become the targets: a = (target σ) / σ, c = (target μ) − a·μ. */
+    static double[][] correction(ChannelMoments x, double[] tm, double[] ts) {
+        double[] a = new double[tm.length], c = new double[tm.length];
+        for (int ch = 0; ch < tm.length; ch++) {
+            double sd = x.std(ch);
+            // A channel without spread (dead) can only be shifted.
+            a[ch] = sd > 1e-6 ? ts[ch] / sd : 1;
+            c[ch] = tm[ch] - a[ch] * x.mean(ch);
         }
+        return new double[][] {a, c};
     }
 
     /** a·x + c per channel, on the output's own layout. */
@@ -219,12 +258,12 @@ public final class Repair {
      * Per point, the float64 moments of its output over the samples (Chan's combination of batches).
      * Tapping a node keeps it out of the conv → BatchNorm folding, so every point's value is its own.
      */
-    static Map<String, BnReset.Moments> moments(Model m, Set<String> nodes, Samples data, int[] idx, int batchSize) {
-        Map<String, BnReset.Moments> out = new LinkedHashMap<>();
+    static Map<String, ChannelMoments> moments(Model m, Set<String> nodes, Samples data, int[] idx, int batchSize) {
+        Map<String, ChannelMoments> out = new LinkedHashMap<>();
         try (Progress bar = Progress.start("repair targets", idx.length)) {
             Batches.forEach(data, idx, batchSize, m.params().manager(), (input, from, to) -> {
                 Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, nodes).taps().forEach((node, value) -> {
-                    BnReset.Moments b = channelMoments(value);
+                    ChannelMoments b = ChannelMoments.of(value);
                     out.merge(node, b, (x, y) -> {
                         x.add(y);
                         return x;

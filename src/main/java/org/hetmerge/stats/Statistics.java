@@ -28,10 +28,33 @@ public final class Statistics {
     /** Which node to tap in each model for one space (null: the model has no such space). */
     public record SpaceTaps(String space, List<String> taps, int[] widths) {}
 
+    /**
+     * Nodes whose per-channel moments are wanted besides the spaces' statistics (REPAIR's targets),
+     * over the first {@code samples} calibration samples only; a node a model lacks is skipped.
+     */
+    public record MomentTaps(Set<String> nodes, int samples) {
+        public static final MomentTaps NONE = new MomentTaps(Set.of(), 0);
+    }
+
+    /** Per space, the statistics of its concatenated features; per model, the moments of the {@link MomentTaps}. */
+    public record Collected(Map<String, FeatureStats> spaces, List<Map<String, ChannelMoments>> moments) {}
+
     public static Map<String, FeatureStats> collect(List<Model> models, List<SpaceTaps> spaces, Samples data, int[] idx, int batchSize, NDManager mgr) {
+        return collect(models, spaces, MomentTaps.NONE, data, idx, batchSize, mgr).spaces();
+    }
+
+    public static Collected collect(List<Model> models, List<SpaceTaps> spaces, MomentTaps momentTaps, Samples data, int[] idx, int batchSize, NDManager mgr) {
         Map<String, FeatureStats> stats = new LinkedHashMap<>();
         List<Set<String>> tapSets = new ArrayList<>();
-        for (int i = 0; i < models.size(); i++) tapSets.add(new HashSet<>());
+        List<Set<String>> momentSets = new ArrayList<>();
+        List<Map<String, ChannelMoments>> moments = new ArrayList<>();
+        for (Model m : models) {
+            tapSets.add(new HashSet<>());
+            Set<String> present = new HashSet<>(momentTaps.nodes());
+            present.removeIf(node -> !m.graph().hasNode(node));
+            momentSets.add(present);
+            moments.add(new LinkedHashMap<>());
+        }
         for (SpaceTaps s : spaces) {
             int n = 0;
             for (int i = 0; i < models.size(); i++) {
@@ -47,9 +70,17 @@ public final class Statistics {
         try (Progress bar = Progress.start("statistics", idx.length)) {
             Batches.forEach(data, idx, batch, mgr, (input, from, to) -> {
                 List<Map<String, NDArray>> taps = new ArrayList<>();
+                int momentRows = Math.max(0, Math.min(to, momentTaps.samples()) - from);
                 for (int i = 0; i < models.size(); i++) {
                     Model m = models.get(i);
-                    taps.add(Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, tapSets.get(i)).taps());
+                    Set<String> wanted = tapSets.get(i);
+                    if (momentRows > 0) {
+                        wanted = new HashSet<>(wanted);
+                        wanted.addAll(momentSets.get(i));
+                    }
+                    Map<String, NDArray> t = Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, wanted).taps();
+                    if (momentRows > 0) addMoments(moments.get(i), momentSets.get(i), t, momentRows, to - from);
+                    taps.add(t);
                 }
                 // Token taps of text models: padding positions are not observations.
                 NDArray keep = padId == null ? null : input.neq(padId).reshape(-1).nonzero().reshape(-1);
@@ -71,7 +102,25 @@ public final class Statistics {
         }
         // The accumulators stay native until each space is read (FeatureStats.correlation, in row
         // blocks) and released; they live in mgr, which outlives the merge.
-        return stats;
+        return new Collected(stats, moments);
+    }
+
+    /** The moments of the first {@code rows} samples of a batch of {@code batch}, added per node. */
+    private static void addMoments(Map<String, ChannelMoments> into, Set<String> nodes, Map<String, NDArray> taps, int rows, int batch) {
+        for (String node : nodes) {
+            NDArray v = taps.get(node);
+            ChannelMoments b;
+            if (rows == batch) b = ChannelMoments.of(v);
+            else {
+                try (NDArray head = v.get("0:" + rows)) {
+                    b = ChannelMoments.of(head);
+                }
+            }
+            into.merge(node, b, (x, y) -> {
+                x.add(y);
+                return x;
+            });
+        }
     }
 
     /** Bytes of tapped activations a statistics batch may hold (all models together). */

@@ -78,4 +78,31 @@ class RepairTest {
             }
         }
     }
+
+    /**
+     * REPAIR's targets measured on the way by the statistics pass give the same model as targets
+     * measured by a separate pass over the originals (the fallback for data-free methods); the
+     * moments cover the same samples, so the two agree to float rounding.
+     */
+    @Test
+    void targetsFromTheStatisticsPassEqualASeparatePass() {
+        Splits data = TestSupport.synthetic(300);
+        try (NDManager m = TestSupport.manager()) {
+            Model a = MergeExactnessTest.randomModel(TransformerTest.vit(2, 16, 4), 7, m);
+            Model b = MergeExactnessTest.randomModel(TransformerTest.vit(2, 16, 4), 8, m);
+            try (MergePlan plan = MergeEngine.plan(List.of(a, b), List.of("a", "b"), repair("zip"), data, m)) {
+                assertThat(plan.repairTargets()).isNotNull();
+                assertThat(plan.repairTargets().samples()).isEqualTo(plan.calibration().length);
+                Model fromStats = MergeEngine.build(plan, null, data, m).merged();
+                Model separate = MergeEngine.build(plan, null, data, m, false).merged();
+                Repair.Report report = Repair.run(separate, plan.work(), plan.spaces(), null, data.trainData(), plan.calibration(), 40, null);
+                assertThat(report.points()).isPositive();
+                NDArray x = TestSupport.randn(m, 9, 6, 1, 12, 12);
+                float[] plain = MergeExactnessTest.outputs(MergeEngine.build(plan, null, data, m, false).merged(), x);
+                double changed = TestSupport.maxAbsDiff(MergeExactnessTest.outputs(fromStats, x), plain);
+                assertThat(changed).as("REPAIR changed the model").isGreaterThan(1e-3);
+                assertThat(TestSupport.maxAbsDiff(MergeExactnessTest.outputs(fromStats, x), MergeExactnessTest.outputs(separate, x))).isLessThan(1e-4);
+            }
+        }
+    }
 }
