@@ -46,7 +46,7 @@ public final class AlignCommand implements Callable<Integer> {
 
     public Integer call() throws Exception {
         Main.applyCommon(common);
-        AtomicDir.requireWritable(out, force, models);
+        AtomicDir.requireWritable(out, force, models, "align");
         try (NDManager mgr = Torch.newManager()) {
             Model a = ModelIO.load(models.get(0), mgr), b = ModelIO.load(models.get(1), mgr);
             boolean aDeep = Aligner.alignableUnits(a) >= Aligner.alignableUnits(b);

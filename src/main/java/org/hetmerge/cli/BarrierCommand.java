@@ -51,7 +51,7 @@ public final class BarrierCommand implements Callable<Integer> {
 
     public Integer call() throws Exception {
         Main.applyCommon(common);
-        AtomicDir.requireWritable(out, force, models);
+        AtomicDir.requireWritable(out, force, models, "barrier");
         for (String m : methods) {
             // Every registered method has a path (hetero is zip after alignment, which the barrier does for a depth pair itself).
             if (!org.hetmerge.merge.MergeMethod.names().contains(m) || m.equals("hetero")) {

@@ -138,7 +138,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<org.hetmerge.bench.Suite.Case> cases = org.hetmerge.bench.Suite.cases(suite, common.dataDir, root).stream()
                 .filter(c -> only == null || matches(c, only)).toList();
         if (cases.isEmpty()) throw new org.hetmerge.util.UserException("--case '" + only + "' matches no case of the " + suite + " suite");
-        org.hetmerge.util.AtomicDir.requireWritable(dir, force);
+        org.hetmerge.util.AtomicDir.requireWritable(dir, force, List.of(), "benchmark suite");
         List<org.hetmerge.bench.Suite.Outcome> outcomes = new java.util.ArrayList<>();
         for (org.hetmerge.bench.Suite.Case c : cases) {
             Progress.info("bench: " + c.name() + ", " + c.calib() + " calibration samples");

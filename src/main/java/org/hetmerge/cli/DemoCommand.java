@@ -11,6 +11,7 @@ import org.hetmerge.demo.Demo;
 import org.hetmerge.report.MergeReport;
 import org.hetmerge.report.Reports;
 import org.hetmerge.train.ModelCache;
+import org.hetmerge.util.AtomicDir;
 import org.hetmerge.util.UserException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +27,7 @@ public final class DemoCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--quick", description = "Smaller models (MLPs, a tiny text encoder) and fewer samples: about 3 minutes cold.") boolean quick;
     @Option(names = "--cache", description = "Model cache directory (default $XDG_CACHE_HOME/hetmerge or ~/.cache/hetmerge).") Path cache;
-    @Option(names = "--force", description = "Replace --out even if it is not a previous demo output.") boolean force;
+    @Option(names = "--force", description = "Replace --out even if it is another hetmerge report, not a previous demo output.") boolean force;
     @Option(names = "--json", description = "Print report.json instead of the tables.") boolean json;
     @Mixin CommonOptions common;
 
@@ -35,6 +36,8 @@ public final class DemoCommand implements Callable<Integer> {
         if (Files.exists(out) && !force && !isDemoOutput(out)) {
             throw new UserException("output directory " + out + " exists and is not a hetmerge demo output (use --force to replace it)");
         }
+        // A previous demo output is replaced without --force; nothing hetmerge did not write ever is.
+        AtomicDir.requireWritable(out, true, List.of(), "report");
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null && Files.exists(parent) && !Files.isWritable(parent)) throw new UserException("cannot write to " + parent + ": permission denied");
         ModelCache mc = new ModelCache(ModelCache.defaultRoot(cache));

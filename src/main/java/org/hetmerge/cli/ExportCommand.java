@@ -38,7 +38,7 @@ public final class ExportCommand implements Callable<Integer> {
     public Integer call() {
         Main.applyCommon(common);
         if (!to.equals("torch")) throw new UserException("--to '" + to + "' is not a format hetmerge exports (known: torch)");
-        AtomicDir.requireWritable(out, force, java.util.List.of(model));
+        AtomicDir.requireWritable(out, force, java.util.List.of(model), "export");
         try (NDManager mgr = Torch.newManager(); Model m = ModelIO.load(model, mgr)) {
             Exporter.Result[] r = new Exporter.Result[1];
             AtomicDir.write(out, force, tmp -> r[0] = Exporter.export(m, tmp, model.toString()));

@@ -94,7 +94,7 @@ public final class ImportCommand implements Callable<Integer> {
         List<Path> inputs = new ArrayList<>(List.of(checkpoint));
         if (config != null) inputs.add(config);
         if (tokenizer != null) inputs.add(tokenizer);
-        AtomicDir.requireWritable(out, force, inputs);
+        AtomicDir.requireWritable(out, force, inputs, "model");
         Map<String, Object> settings = new LinkedHashMap<>();
         if (config != null) settings.putAll(Importer.settings(readConfig(config)));
         if (inputSize != null) {

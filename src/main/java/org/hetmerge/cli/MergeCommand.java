@@ -103,7 +103,7 @@ public final class MergeCommand implements Callable<Integer> {
         List<Path> inputs = new ArrayList<>(models);
         if (dataOptions.data != null) inputs.add(dataOptions.data);
         if (dataOptions.evalData != null) inputs.add(dataOptions.evalData);
-        AtomicDir.requireWritable(out, force, inputs);
+        AtomicDir.requireWritable(out, force, inputs, "model");
         MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width), streamTap, repairMode());
         opt.matcher(); // validates method, alpha, beta before any work
         try (NDManager mgr = Torch.newManager()) {

@@ -41,6 +41,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     public Integer call() throws Exception {
         Main.applyCommon(common);
+        if (out != null) AtomicDir.requireWritable(out, force, dirs, "report");
         List<JsonElement> inputs = new ArrayList<>();
         List<Path> inputDirs = new ArrayList<>();
         for (Path d : dirs) {

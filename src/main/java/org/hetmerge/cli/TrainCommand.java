@@ -107,7 +107,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     public Integer call() {
         Main.applyCommon(common);
-        AtomicDir.requireWritable(out, force);
+        AtomicDir.requireWritable(out, force, java.util.List.of(), "model");
         DatasetInfo info = Datasets.info(dataset, maxLength);
         Task task = Task.of(info.name(), info.classNames(), org.hetmerge.data.Classes.parse(classes, info));
         boolean text = Datasets.isText(dataset);

@@ -19,42 +19,140 @@ public final class AtomicDir {
         void write(Path tmp) throws IOException;
     }
 
-    /** Files one of hetmerge's outputs holds; --force replaces only directories with one of them (or empty ones). */
-    static final java.util.List<String> MARKERS = java.util.List.of("model.json", "report.json", "export.json", "barrier.json", "align.json", "suite.json");
+    /**
+     * The kinds of output hetmerge writes, each known by the file that marks it (checked in this
+     * order: a merge writes model.json and report.json and is a model). --force replaces an output
+     * only by one of the same kind: a benchmark suite never replaces a model.
+     */
+    static final java.util.LinkedHashMap<String, String> KINDS = new java.util.LinkedHashMap<>();
+
+    static {
+        KINDS.put("model.json", "model");
+        KINDS.put("export.json", "export");
+        KINDS.put("barrier.json", "barrier");
+        KINDS.put("align.json", "align");
+        KINDS.put("suite.json", "benchmark suite");
+        KINDS.put("report.json", "report");
+    }
+
+    /**
+     * Written into every output: its kind and every file in it, so that --force can tell the files
+     * hetmerge wrote from the ones a user added later (which it must not delete).
+     */
+    static final String MANIFEST = ".hetmerge-output.json";
 
     /** Refuses an existing output directory without --force; commands call it before any long work. */
     public static void requireWritable(Path dir, boolean force) {
-        requireWritable(dir, force, java.util.List.of());
+        requireWritable(dir, force, java.util.List.of(), null);
+    }
+
+    public static void requireWritable(Path dir, boolean force, java.util.List<Path> inputs) {
+        requireWritable(dir, force, inputs, null);
     }
 
     /**
      * As {@link #requireWritable(Path, boolean)}, and even with --force never replaces a file, the
-     * working directory or a parent of it, a directory hetmerge did not write, or one of the
-     * command's {@code inputs} (or a directory holding one).
+     * working directory or a parent of it, a directory hetmerge did not write or that holds files it
+     * did not write, an output of another {@code kind} (null: any), or one of the command's
+     * {@code inputs} (or a directory holding one).
      */
-    public static void requireWritable(Path dir, boolean force, java.util.List<Path> inputs) {
+    public static void requireWritable(Path dir, boolean force, java.util.List<Path> inputs, String kind) {
         if (dir.toString().isBlank()) throw new UserException("--out is empty: give the output directory");
         Path target = dir.toAbsolutePath().normalize();
         for (Path in : inputs) {
             Path i = in.toAbsolutePath().normalize();
             if (i.startsWith(target)) throw new UserException("--out " + dir + " is " + (i.equals(target) ? "" : "a directory holding ") + "the input " + in + ": not replaced");
         }
-        if (!Files.exists(target)) return;
+        if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            requireCreatable(dir, target);
+            return;
+        }
         if (!force) throw new UserException("output directory " + dir + " already exists (use --force to replace it)");
         if (!Files.isDirectory(target)) throw new UserException("--out " + dir + " is a file, not an output directory: not replaced");
         if (Path.of("").toAbsolutePath().normalize().startsWith(target)) {
             throw new UserException("--out " + dir + " is the working directory or a parent of it: not replaced");
         }
-        boolean marked = MARKERS.stream().anyMatch(m -> Files.isRegularFile(target.resolve(m)));
-        boolean empty;
-        try (Stream<Path> s = Files.list(target)) {
-            empty = s.findAny().isEmpty();
-        } catch (IOException e) {
+        java.util.List<String> files = filesIn(dir, target);
+        if (files.isEmpty()) return;
+        String existing = kindOf(target);
+        if (existing == null) {
+            throw new UserException("--out " + dir + " holds files hetmerge did not write (none of " + String.join(", ", KINDS.keySet()) + "): not replaced; choose another --out");
+        }
+        if (kind != null && !kind.equals(existing)) {
+            throw new UserException("--out " + dir + " holds a " + existing + ", not a " + kind + " output: not replaced; choose another --out");
+        }
+        String foreign = foreignFile(target, files);
+        if (foreign != null) {
+            throw new UserException("--out " + dir + " holds " + foreign + ", which hetmerge did not write: not replaced (move it away or choose another --out)");
+        }
+    }
+
+    /** A path under a missing output must be creatable: no regular file on the way (-o FILE/sub). */
+    private static void requireCreatable(Path dir, Path target) {
+        for (Path p = target.getParent(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p)) return;
+            if (Files.exists(p)) throw new UserException("--out " + dir + ": " + p + " is a file, so no directory can be made under it");
+        }
+    }
+
+    /** Every file under {@code target}, relative, in a stable order (the manifest included). */
+    private static java.util.List<String> filesIn(Path dir, Path target) {
+        try (Stream<Path> s = Files.walk(target)) {
+            return s.filter(p -> !Files.isDirectory(p)).map(p -> target.relativize(p).toString()).sorted().toList();
+        } catch (IOException | java.io.UncheckedIOException e) {
             throw new UserException("cannot read " + dir + ": " + e.getMessage());
         }
-        if (!marked && !empty) {
-            throw new UserException("--out " + dir + " holds files hetmerge did not write (none of " + String.join(", ", MARKERS) + "): not replaced; choose another --out");
+    }
+
+    /** An output's kind: from its manifest, else (written before manifests existed) from its marker file; null: none. */
+    static String kindOf(Path dir) {
+        Path manifest = dir.resolve(MANIFEST);
+        if (Files.isRegularFile(manifest)) {
+            try {
+                com.google.gson.JsonObject m = com.google.gson.JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+                if (m.has("kind") && m.get("kind").isJsonPrimitive()) return m.get("kind").getAsString();
+            } catch (IOException | RuntimeException e) {
+                return null; // a damaged manifest vouches for nothing
+            }
         }
+        for (java.util.Map.Entry<String, String> e : KINDS.entrySet()) if (Files.isRegularFile(dir.resolve(e.getKey()))) return e.getValue();
+        return null;
+    }
+
+    /**
+     * The first file hetmerge did not write: one the manifest does not list, or — for an output
+     * from before manifests — one that is not a regular file with a name hetmerge writes.
+     */
+    private static String foreignFile(Path target, java.util.List<String> files) {
+        Path manifest = target.resolve(MANIFEST);
+        if (Files.isRegularFile(manifest)) {
+            java.util.Set<String> listed = new java.util.HashSet<>();
+            try {
+                com.google.gson.JsonObject m = com.google.gson.JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+                m.getAsJsonArray("files").forEach(f -> listed.add(f.getAsString()));
+            } catch (IOException | RuntimeException e) {
+                return MANIFEST + " (unreadable)";
+            }
+            for (String f : files) if (!f.equals(MANIFEST) && !listed.contains(f)) return f;
+            return null;
+        }
+        for (String f : files) {
+            boolean known = !f.contains("/") && (f.endsWith(".json") || f.endsWith(".md") || f.endsWith(".html") || f.endsWith(".png")
+                    || f.endsWith(".safetensors") || f.equals("vocab.txt"));
+            if (!known) return f;
+        }
+        return null;
+    }
+
+    /** Records what a finished write holds (in the temporary directory, before it becomes the output). */
+    private static void writeManifest(Path tmp) throws IOException {
+        com.google.gson.JsonObject m = new com.google.gson.JsonObject();
+        String kind = kindOf(tmp);
+        m.addProperty("kind", kind == null ? "output" : kind);
+        com.google.gson.JsonArray files = new com.google.gson.JsonArray();
+        filesIn(tmp, tmp).forEach(files::add);
+        m.add("files", files);
+        Files.writeString(tmp.resolve(MANIFEST), m + "\n");
     }
 
     public static void write(Path dir, boolean force, Writer writer) {
@@ -87,8 +185,14 @@ public final class AtomicDir {
         Runtime.getRuntime().addShutdownHook(onSignal);
         try {
             writer.write(tmp);
+            writeManifest(tmp);
+            String kind = kindOf(tmp);
             synchronized (lock) {
-                if (Files.exists(target)) {
+                if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    // Another process made it while this one was writing (two runs, one --out): without
+                    // --force that is no permission to replace it; with it, the same checks as before.
+                    if (!force) throw new UserException("output directory " + dir + " appeared while writing (another run?): not replaced");
+                    requireWritable(dir, true, java.util.List.of(), kind);
                     Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
                     try {
                         moveInto(tmp, target);
@@ -170,8 +274,8 @@ public final class AtomicDir {
     private static void moveInto(Path tmp, Path target) throws IOException {
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException e) {
-            throw new UserException("output directory " + target + " appeared while writing; not replaced");
+        } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+            throw new UserException("output directory " + target + " appeared while writing (another run?): not replaced");
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target);
         }

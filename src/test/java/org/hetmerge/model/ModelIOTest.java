@@ -69,13 +69,17 @@ class ModelIOTest {
             // --force never replaces a directory hetmerge did not write: the user's file survives.
             assertThatThrownBy(() -> ModelIO.save(a, dir, true)).isInstanceOf(UserException.class).hasMessageContaining("did not write");
             assertThat(dir.resolve("keep.txt")).exists();
-            // A hetmerge output is replaced whole with --force.
+            // A hetmerge output is replaced with --force, but not a file the user added to it.
             Path out = tmp.resolve("out");
             ModelIO.save(a, out, false);
             Files.writeString(out.resolve("keep.txt"), "x");
+            assertThatThrownBy(() -> ModelIO.save(a, out, true)).isInstanceOf(UserException.class).hasMessageContaining("holds keep.txt, which hetmerge did not write");
+            assertThat(out.resolve("keep.txt")).exists();
+            Files.delete(out.resolve("keep.txt"));
+            long before = Files.getLastModifiedTime(out.resolve("model.json")).toMillis();
+            Thread.sleep(20);
             ModelIO.save(a, out, true);
-            assertThat(out.resolve("keep.txt")).doesNotExist();
-            assertThat(out.resolve("model.json")).exists();
+            assertThat(Files.getLastModifiedTime(out.resolve("model.json")).toMillis()).isGreaterThan(before);
         }
     }
 

@@ -49,4 +49,78 @@ class AtomicDirTest {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactly("m");
         }
     }
+
+    static void model(Path t, String content) throws java.io.IOException {
+        Files.writeString(t.resolve("model.json"), content);
+        Files.writeString(t.resolve("weights.safetensors"), "w");
+    }
+
+    static java.util.List<String> entries(Path dir) throws Exception {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** --force replaces an output only by one of its kind: a benchmark suite never replaces a model. */
+    @Test
+    void forceReplacesOnlyAnOutputOfTheSameKind() throws Exception {
+        Path out = tmp.resolve("m");
+        AtomicDir.write(out, false, t -> model(t, "v1"));
+        assertThat(AtomicDir.kindOf(out)).isEqualTo("model");
+        assertThatThrownBy(() -> AtomicDir.requireWritable(out, true, java.util.List.of(), "benchmark suite"))
+                .isInstanceOf(UserException.class).hasMessageContaining("holds a model, not a benchmark suite output");
+        // The same check where it cannot be skipped: when the write is about to replace the directory.
+        assertThatThrownBy(() -> AtomicDir.write(out, true, t -> Files.writeString(t.resolve("suite.json"), "{}")))
+                .isInstanceOf(UserException.class).hasMessageContaining("holds a model");
+        assertThat(Files.readString(out.resolve("model.json"))).isEqualTo("v1");
+        assertThat(entries(tmp)).containsExactly("m");
+        AtomicDir.write(out, true, t -> model(t, "v2"));
+        assertThat(Files.readString(out.resolve("model.json"))).isEqualTo("v2");
+    }
+
+    /** A file the user added to an output is not deleted by --force: the manifest says what hetmerge wrote. */
+    @Test
+    void forceNeverDeletesAFileTheUserAddedToAnOutput() throws Exception {
+        Path out = tmp.resolve("m");
+        AtomicDir.write(out, false, t -> model(t, "v1"));
+        assertThat(entries(out)).contains(AtomicDir.MANIFEST, "model.json", "weights.safetensors");
+        Files.writeString(out.resolve("NOTES.txt"), "my notes");
+        assertThatThrownBy(() -> AtomicDir.write(out, true, t -> model(t, "v2")))
+                .isInstanceOf(UserException.class).hasMessageContaining("holds NOTES.txt, which hetmerge did not write");
+        assertThat(Files.readString(out.resolve("NOTES.txt"))).isEqualTo("my notes");
+        assertThat(Files.readString(out.resolve("model.json"))).isEqualTo("v1");
+
+        // An output written before manifests existed: only the names hetmerge writes may be replaced.
+        Path legacy = Files.createDirectories(tmp.resolve("old"));
+        model(legacy, "v0");
+        Files.writeString(legacy.resolve("report.md"), "r");
+        AtomicDir.requireWritable(legacy, true, java.util.List.of(), "model");
+        Files.writeString(legacy.resolve("NOTES.txt"), "my notes");
+        assertThatThrownBy(() -> AtomicDir.requireWritable(legacy, true, java.util.List.of(), "model"))
+                .isInstanceOf(UserException.class).hasMessageContaining("holds NOTES.txt");
+    }
+
+    /**
+     * Two runs writing the same new --out at once: the second to finish must not replace the
+     * first's output without --force (it did, silently, in one of ten trials).
+     */
+    @Test
+    void anOutputThatAppearsWhileWritingIsNotReplacedWithoutForce() throws Exception {
+        Path out = tmp.resolve("m");
+        assertThatThrownBy(() -> AtomicDir.write(out, false, t -> {
+            model(t, "mine");
+            // the other run finishes first
+            Files.createDirectories(out);
+            model(out, "theirs");
+        })).isInstanceOf(UserException.class).hasMessageContaining("appeared while writing");
+        assertThat(Files.readString(out.resolve("model.json"))).isEqualTo("theirs");
+        assertThat(entries(tmp)).containsExactly("m");
+    }
+
+    @Test
+    void anOutputUnderARegularFileIsOneLine() throws Exception {
+        Path file = Files.writeString(tmp.resolve("f"), "x");
+        assertThatThrownBy(() -> AtomicDir.requireWritable(file.resolve("sub"), false))
+                .isInstanceOf(UserException.class).hasMessage("--out " + file.resolve("sub") + ": " + file + " is a file, so no directory can be made under it");
+    }
 }
