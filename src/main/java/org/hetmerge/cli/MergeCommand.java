@@ -98,8 +98,27 @@ public final class MergeCommand implements Callable<Integer> {
         return repair != null ? repair : noBnReset ? "none" : "auto";
     }
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** An option the chosen method does not read is an error, not silently ignored (--method avg --alpha 0.9). */
+    void requireReadOptions() {
+        org.hetmerge.merge.MergeMethod m = org.hetmerge.merge.MergeMethod.of(method);
+        for (String o : List.of("--alpha", "--beta", "--width")) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(o) && !m.reads().contains(o)) {
+                throw new org.hetmerge.util.UserException(o + " applies to --method " + String.join(" and ", org.hetmerge.merge.MergeMethod.reading(o))
+                        + "; --method " + method + " does not read it");
+            }
+        }
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        for (Path p : models) {
+            if (!seen.add(p.toAbsolutePath().normalize())) Progress.warn(p + " is given twice: a model merged with itself is that model again");
+        }
+    }
+
     public Integer call() {
         Main.applyCommon(common);
+        requireReadOptions();
         List<Path> inputs = new ArrayList<>(models);
         if (dataOptions.data != null) inputs.add(dataOptions.data);
         if (dataOptions.evalData != null) inputs.add(dataOptions.evalData);

@@ -33,6 +33,16 @@ public record MergeMethod(String name, String description, boolean alignsDepth, 
             new MergeMethod("weights", "data-free weight matching (Git Re-Basin): permutations from the weights alone, then average", false, Source.WEIGHTS,
                     o -> new PermuteMatcher()));
 
+    /** The options a method reads beyond the common ones: the zip's α, β and merged width. */
+    public List<String> reads() {
+        return matcher.apply(MergeOptions.defaults(name)) instanceof ZipMatcher ? List.of("--alpha", "--beta", "--width") : List.of();
+    }
+
+    /** Names of the methods that read {@code option}, for messages. */
+    public static List<String> reading(String option) {
+        return ALL.stream().filter(m -> m.reads().contains(option)).map(MergeMethod::name).toList();
+    }
+
     public static List<String> names() {
         return ALL.stream().map(MergeMethod::name).toList();
     }

@@ -48,6 +48,11 @@ public abstract class Progress implements AutoCloseable {
         }
     }
 
+    /** A warning: printed even when quiet (-q silences progress, not doubts about the input). */
+    public static void warn(String msg) {
+        System.err.println("hetmerge: warning: " + msg);
+    }
+
     /** Prints a message line unless quiet. */
     public static void info(String msg) {
         if (defaultStyle != Style.QUIET) System.err.println(msg);

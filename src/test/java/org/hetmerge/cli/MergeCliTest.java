@@ -136,5 +136,20 @@ class MergeCliTest {
         assertThat(tmp.resolve("z")).doesNotExist();
         CliTest.Run one = CliTest.run("merge", a.toString(), "--out", tmp.resolve("w").toString());
         assertThat(one.code()).isEqualTo(2);
+        assertThat(one.err()).contains("MODEL");
+        // An option the method does not read is an error, not silently ignored.
+        CliTest.assertOneLineError(CliTest.run("merge", a.toString(), b.toString(), "--method", "avg", "--alpha", "0.9", "--out", tmp.resolve("v").toString()),
+                2, "--alpha applies to --method zip and hetero; --method avg does not read it");
+        CliTest.assertOneLineError(CliTest.run("merge", a.toString(), b.toString(), "--method", "permute", "--width", "min", "--out", tmp.resolve("v").toString()),
+                2, "--width applies to --method zip and hetero; --method permute does not read it");
+        assertThat(tmp.resolve("v")).doesNotExist();
+    }
+
+    /** The same model twice is allowed (a self-merge is a useful check) but never without a word. */
+    @Test
+    void theSameModelTwiceIsMergedWithAWarning() {
+        CliTest.Run r = CliTest.run("merge", a.toString(), a.toString(), "--method", "avg", "--calib", "200", "--quiet", "--out", tmp.resolve("self").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("hetmerge: warning: " + a + " is given twice");
     }
 }
