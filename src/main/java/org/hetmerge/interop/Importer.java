@@ -1,5 +1,6 @@
 package org.hetmerge.interop;
 
+import org.hetmerge.util.SafeTensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;

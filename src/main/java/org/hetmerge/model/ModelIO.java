@@ -12,7 +12,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -265,14 +264,9 @@ public final class ModelIO {
     }
 
     static void readWeights(Path file, Graph graph, Params params) {
-        NDList list;
-        try (InputStream in = Files.newInputStream(file)) {
-            list = NDList.decode(params.manager(), in);
-        } catch (IOException | RuntimeException e) {
-            throw new UserException(file + ": cannot decode safetensors (" + e.getMessage() + ")");
-        }
-        Map<String, NDArray> byName = new HashMap<>();
-        for (NDArray a : list) byName.put(a.getName(), a);
+        // The strict reader checks the header (length, JSON, dtypes, byte spans, overlaps) before any
+        // tensor is read: a truncated or damaged file is one line naming what is wrong.
+        Map<String, NDArray> byName = new HashMap<>(org.hetmerge.util.SafeTensors.read(file, params.manager()));
         for (Map.Entry<String, ParamDef> e : graph.paramDefs().entrySet()) {
             NDArray a = byName.remove(e.getKey());
             if (a == null) throw new UserException(file + ": tensor '" + e.getKey() + "' is missing");

@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import javax.imageio.ImageIO;
 import org.hetmerge.TestSupport;
-import org.hetmerge.interop.SafeTensors;
+import org.hetmerge.util.SafeTensors;
 import org.hetmerge.interop.TorchFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,6 @@
 package org.hetmerge.interop;
 
+import org.hetmerge.util.SafeTensors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;

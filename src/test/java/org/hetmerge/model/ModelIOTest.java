@@ -182,7 +182,7 @@ class ModelIOTest {
             assertThatThrownBy(() -> ModelIO.load(dir, m)).hasMessageContaining("'head.proj.bias' is missing");
 
             Files.writeString(dir.resolve(ModelIO.WEIGHTS), "garbage");
-            assertThatThrownBy(() -> ModelIO.load(dir, m)).hasMessageContaining("cannot decode safetensors");
+            assertThatThrownBy(() -> ModelIO.load(dir, m)).hasMessageContaining("not a safetensors file (7 bytes, shorter than the 8-byte header length)");
             Files.writeString(dir.resolve(ModelIO.MODEL_JSON), "{not json");
             assertThatThrownBy(() -> ModelIO.load(dir, m)).hasMessageContaining("not valid JSON");
         }
@@ -197,6 +197,32 @@ class ModelIOTest {
             long headerLen = java.nio.ByteBuffer.wrap(bytes, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
             String header = new String(bytes, 8, (int) headerLen, java.nio.charset.StandardCharsets.UTF_8);
             assertThat(header).contains("\"stage2.block1.conv1.weight\"", "\"stage1.block1.bn1.running_var\"", "\"F32\"");
+        }
+    }
+
+    /** A damaged weights file is one line naming the file and what is wrong, never a decoder's message. */
+    @Test
+    void corruptWeightFilesAreNamedWithWhatIsWrong() throws Exception {
+        try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("mlp", 1, 8), new int[] {1, 28, 28}, TASK, 1, m)) {
+            Path good = tmp.resolve("good");
+            ModelIO.save(a, good, false);
+            byte[] bytes = Files.readAllBytes(good.resolve(ModelIO.WEIGHTS));
+            java.util.Map<String, byte[]> cases = new java.util.LinkedHashMap<>();
+            cases.put("empty", new byte[0]);
+            cases.put("truncated", java.util.Arrays.copyOf(bytes, bytes.length / 2));
+            byte[] badHeader = bytes.clone();
+            badHeader[8] = 'x'; // the JSON header's opening brace
+            cases.put("bad header", badHeader);
+            java.util.Map<String, String> expected = java.util.Map.of("empty", "shorter than the 8-byte header length", "truncated", "", "bad header", "header");
+            for (var c : cases.entrySet()) {
+                Path dir = tmp.resolve(c.getKey().replace(' ', '-'));
+                Files.createDirectories(dir);
+                Files.copy(good.resolve(ModelIO.MODEL_JSON), dir.resolve(ModelIO.MODEL_JSON));
+                Files.write(dir.resolve(ModelIO.WEIGHTS), c.getValue());
+                assertThatThrownBy(() -> ModelIO.load(dir, m)).as(c.getKey()).isInstanceOf(UserException.class)
+                        .hasMessageStartingWith(dir.resolve(ModelIO.WEIGHTS).toString()).hasMessageContaining(expected.get(c.getKey()))
+                        .hasMessageNotContaining("Malformed").hasMessageNotContaining("NDList").hasMessageNotContaining("Exception");
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-package org.hetmerge.interop;
+package org.hetmerge.util;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -24,7 +24,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.hetmerge.util.UserException;
 
 /**
  * A safetensors file (8-byte little-endian header length, JSON header, raw little-endian tensors),
