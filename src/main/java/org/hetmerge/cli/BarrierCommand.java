@@ -42,6 +42,7 @@ public final class BarrierCommand implements Callable<Integer> {
     @Option(names = "--calib", defaultValue = "1000", description = "Calibration samples (default ${DEFAULT-VALUE}).") int calib;
     @Option(names = "--steps", defaultValue = "21", description = "Values of λ in [0, 1] (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--batch-size", defaultValue = org.hetmerge.merge.MergeOptions.INFERENCE_BATCH_TEXT, description = "Inference batch (default ${DEFAULT-VALUE}).") int batchSize;
     @Option(names = {"-o", "--out"}, required = true, description = "Output directory (barrier.json, barrier.md, barrier.png).") Path out;
     @Option(names = "--force") boolean force;
     @Option(names = "--json", description = "Print barrier.json to standard output.") boolean json;
@@ -77,7 +78,7 @@ public final class BarrierCommand implements Callable<Integer> {
                     Progress.info("avg skipped: the models differ in width");
                     continue;
                 }
-                Barrier.Curve c = Barrier.curve(a, b, names, method, al, streamTap, calib, steps, seed, data, mgr);
+                Barrier.Curve c = Barrier.curve(a, b, names, method, al, streamTap, calib, steps, seed, batchSize, data, mgr);
                 curves.add(c);
                 JsonObject j = new JsonObject();
                 j.addProperty("barrier", c.barrier());

@@ -61,7 +61,33 @@ public final class Main implements Runnable {
             return 1;
         });
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? 2 : 1);
+        // Usage errors are one line too. picocli reads an unknown option after the MODEL arguments as
+        // one more of them and then reports a missing parameter ("Expected parameter 2 … found '--out'"),
+        // so an unknown option is named first.
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            String name = c.getCommandSpec().qualifiedName();
+            String unknown = unknownOption(c, args);
+            String msg = unknown != null ? "unknown option '" + unknown + "' for " + name : ex.getMessage();
+            c.getErr().println("hetmerge: error: " + msg + " (see '" + name + " --help')");
+            c.getErr().flush();
+            return 2;
+        });
         return cl;
+    }
+
+    /** The first argument after the command's name that looks like an option the command does not have (null: none). */
+    static String unknownOption(CommandLine c, String[] args) {
+        java.util.Map<String, CommandLine.Model.OptionSpec> known = c.getCommandSpec().optionsMap();
+        int from = c.getParent() == null ? 0 : java.util.Arrays.asList(args).indexOf(c.getCommandName()) + 1;
+        for (int i = Math.max(0, from); i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) return null;
+            if (!a.startsWith("-") || a.equals("-") || a.matches("-[0-9.].*")) continue;
+            String opt = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (!known.containsKey(opt)) return opt;
+        }
+        return null;
     }
 
     static void applyCommon(CommonOptions c) {

@@ -45,6 +45,11 @@ public final class Barrier {
     /** {@code streamTap}: see {@link MergeOptions#streamTap()}. */
     public static Curve curve(Model a, Model b, List<String> names, String method, String align, String streamTap, int calib, int steps, long seed,
                               Splits data, NDManager mgr) {
+        return curve(a, b, names, method, align, streamTap, calib, steps, seed, MergeOptions.INFERENCE_BATCH, data, mgr);
+    }
+
+    public static Curve curve(Model a, Model b, List<String> names, String method, String align, String streamTap, int calib, int steps, long seed,
+                              int batchSize, Splits data, NDManager mgr) {
         if (!a.tasks().get(0).task().classes().equals(b.tasks().get(0).task().classes())) {
             throw new UserException("the loss barrier compares two models of the same task: " + names.get(0) + " has classes "
                     + a.tasks().get(0).task().classesLabel() + ", " + names.get(1) + " has " + b.tasks().get(0).task().classesLabel());
@@ -52,7 +57,7 @@ public final class Barrier {
         if (steps < 2) throw new UserException("--steps must be ≥ 2, got " + steps);
         List<Integer> classes = a.tasks().get(0).task().classes();
         // beta = 0: features are only paired across models; width max with equal widths: r = n.
-        MergeOptions opt = new MergeOptions(method, 0.5, 0, null, calib, true, seed, MergeOptions.INFERENCE_BATCH, align, new WidthPolicy("max"), streamTap);
+        MergeOptions opt = new MergeOptions(method, 0.5, 0, null, calib, true, seed, batchSize, align, new WidthPolicy("max"), streamTap);
         double[] lambdas = new double[steps], loss = new double[steps], acc = new double[steps];
         // Statistics and matching do not depend on λ: one plan, built once per λ.
         try (MergePlan plan = MergeEngine.plan(List.of(a, b), names, opt, data, mgr);
@@ -64,7 +69,7 @@ public final class Barrier {
                     // The endpoints are the models themselves: a BN reset would replace A's (B's) own statistics.
                     boolean endpoint = s == 0 || s == steps - 1;
                     MergeEngine.Result r = Progress.quietly(() -> MergeEngine.build(plan, new double[] {l, 1 - l}, data, sub, !endpoint));
-                    double[] la = lossAndAccuracy(r.merged(), data, classes, sub, MergeOptions.INFERENCE_BATCH);
+                    double[] la = lossAndAccuracy(r.merged(), data, classes, sub, batchSize);
                     loss[s] = la[0];
                     acc[s] = la[1];
                     r.merged().close();

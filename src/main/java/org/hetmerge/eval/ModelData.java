@@ -43,6 +43,19 @@ public final class ModelData {
      * @param data calibration data (and test data unless {@code evalData}); a directory with
      *     {@code train/} and {@code val/} or {@code test/} splits into both
      */
+    /** Brought data of the kind the models read, named by the option that gave it: a TSV file for text, an ImageFolder directory for images. */
+    static void requireKind(String option, Path p, boolean text) {
+        if (text) {
+            if (Files.isDirectory(p)) throw new UserException(option + " " + p + " is a directory: text models read a TSV file (label<TAB>text per line)");
+            if (!Files.exists(p)) throw new UserException(option + " " + p + ": no such file (text data is a TSV file: label<TAB>text per line)");
+        } else {
+            if (Files.isRegularFile(p)) {
+                throw new UserException(option + " " + p + " is a file: image models read an ImageFolder directory (" + p + "/<class>/<image>.png); a TSV file is data for text models");
+            }
+            if (!Files.exists(p)) throw new UserException(option + " " + p + ": no such directory (image data is an ImageFolder: DIR/<class>/<image>.png)");
+        }
+    }
+
     public static Loaded load(List<Model> models, List<String> names, Path dataDir, Path data, Path evalData) {
         if (data == null) {
             return new Loaded(models, builtIn(models, names, dataDir), List.of());
@@ -59,6 +72,8 @@ public final class ModelData {
         Model m0 = models.get(0);
         requireSameInput(models, names);
         boolean text = m0.graph().inputShape().length == 1;
+        requireKind("--data", data, text);
+        if (evalData != null) requireKind("--eval-data", evalData, text);
         List<String> calibClasses, testClasses;
         Samples calib, test;
         List<String> notes = new ArrayList<>();

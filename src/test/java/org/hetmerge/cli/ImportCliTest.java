@@ -190,6 +190,11 @@ class ImportCliTest {
         Path none = Files.createDirectories(tmp.resolve("none"));
         assertOneLineError(CliTest.run("eval", model.toString(), "--data", none.toString()), 2, "none", "no class folders");
         assertOneLineError(CliTest.run("eval", model.toString()), 2, "--data PATH");
+        // The wrong kind of data, and each option named as given.
+        Path tsv = Files.writeString(tmp.resolve("t.tsv"), "cat\tw1\n");
+        assertOneLineError(CliTest.run("eval", model.toString(), "--data", tsv.toString()), 2, "--data " + tsv + " is a file: image models read an ImageFolder directory");
+        assertOneLineError(CliTest.run("eval", model.toString(), "--data", corrupt.toString(), "--eval-data", tmp.resolve("nowhere").toString()),
+                2, "--eval-data " + tmp.resolve("nowhere") + ": no such directory");
     }
 
     @Test
@@ -206,6 +211,8 @@ class ImportCliTest {
         assertThat(JsonParser.parseString(e.out().strip()).getAsJsonObject().get("samples").getAsInt()).isEqualTo(4);
         Path bad = Files.writeString(tmp.resolve("bad.tsv"), "pos\tw2 w3\nno tab here\n");
         assertOneLineError(CliTest.run("eval", model.toString(), "--data", bad.toString()), 2, "bad.tsv:2", "label<TAB>text");
+        assertOneLineError(CliTest.run("eval", model.toString(), "--data", tmp.toString()), 2, "--data " + tmp + " is a directory: text models read a TSV file");
+        assertOneLineError(CliTest.run("eval", model.toString(), "--data", tsv.toString(), "--eval-data", tmp.resolve("no.tsv").toString()), 2, "--eval-data " + tmp.resolve("no.tsv") + ": no such file");
         Path notTok = Files.writeString(tmp.resolve("tok.json"), "{\"version\": \"1.0\"}");
         assertOneLineError(CliTest.run("import", "--family", "torch-text-encoder", fixture("text_pre.safetensors").toString(),
                 "--config", fixture("text_pre.config.json").toString(), "--tokenizer", notTok.toString(), "--out", tmp.resolve("t2").toString()), 2, "tok.json", "tokenizer");
