@@ -120,7 +120,14 @@ class MergeCliTest {
             System.arraycopy(new String[] {"--calib", "200", "--quiet", "--out", out.toString()}, 0, cmd, 3 + args.length, 5);
             CliTest.Run r = CliTest.run(cmd);
             assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();
-            assertThat(out.resolve("report.json")).exists();
+            JsonObject rep = JsonParser.parseString(Files.readString(out.resolve("report.json"))).getAsJsonObject();
+            assertThat(rep.get("method").getAsString()).isEqualTo(args[1]);
+            // The saved model is the one the report scored: evaluated again from disk, the same accuracy.
+            CliTest.Run e = CliTest.run("eval", out.toString(), "--json", "--quiet");
+            assertThat(e.code()).as(e.err()).isZero();
+            double again = JsonParser.parseString(e.out().strip()).getAsJsonObject().get("accuracy").getAsDouble();
+            assertThat(again).as(String.join(" ", args)).isCloseTo(rep.get("joint").getAsDouble(), org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(rep.get("joint").getAsDouble()).as("better than chance over 10 classes").isGreaterThan(0.15);
         }
         JsonObject partial = JsonParser.parseString(Files.readString(tmp.resolve("mmethodzipstopathiddenlayer1").resolve("report.json"))).getAsJsonObject();
         assertThat(partial.get("stop_at").getAsString()).isEqualTo("hidden.layer1");

@@ -191,7 +191,7 @@ class MatcherTest {
                 assertThat(u[0].length).isEqualTo(r);
                 for (double[] row : u) {
                     assertThat(Arrays.stream(row).sum()).isEqualTo(1.0); // each feature in exactly one group
-                    for (double v : row) assertThat(v == 0 || v == 1).isTrue();
+                    for (double v : row) assertThat(v).as("an entry of a 0/1 matrix").isIn(0.0, 1.0);
                 }
             }
             for (int g = 0; g < r; g++) {
