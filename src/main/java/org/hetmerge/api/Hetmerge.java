@@ -1,7 +1,12 @@
 package org.hetmerge.api;
 
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import org.hetmerge.eval.ModelData;
@@ -12,6 +17,11 @@ import org.hetmerge.merge.MergeOptions;
 import org.hetmerge.merge.WidthPolicy;
 import org.hetmerge.model.Model;
 import org.hetmerge.model.ModelIO;
+import org.hetmerge.report.MergeReport;
+import org.hetmerge.report.MergeRun;
+import org.hetmerge.util.AtomicDir;
+import org.hetmerge.util.Progress;
+import org.hetmerge.util.Provenance;
 import org.hetmerge.util.Torch;
 
 /**
@@ -81,6 +91,16 @@ public final class Hetmerge implements AutoCloseable {
     }
 
     /**
+     * Starts a merge of two or more models of one dataset.
+     *
+     * @param models the models, in the order their tasks appear in the merged model
+     * @return a merge to configure and {@link Merger#run() run}
+     */
+    public Merger merge(List<Model> models) {
+        return new Merger(this, List.copyOf(models));
+    }
+
+    /**
      * Test accuracy of a model on its own tasks (the built-in dataset it was trained or merged for).
      *
      * @param model a loaded or merged model
@@ -102,6 +122,24 @@ public final class Hetmerge implements AutoCloseable {
      */
     public void save(Model model, Path dir) {
         ModelIO.save(model, dir, false);
+    }
+
+    /**
+     * Writes a merged model directory with its report (report.json, report.md) when the merge was
+     * {@link Merger#reported reported}, all or nothing.
+     *
+     * @param merged the merge
+     * @param dir where to write it
+     * @param replace replace an existing hetmerge model there (never a directory hetmerge did not write, an input, or one holding files it did not write)
+     */
+    public void save(Merged merged, Path dir, boolean replace) {
+        AtomicDir.write(dir, replace, tmp -> {
+            ModelIO.writeInto(merged.model(), tmp);
+            if (merged.report() != null) {
+                Files.writeString(tmp.resolve("report.json"), merged.report().json() + "\n", StandardCharsets.UTF_8);
+                Files.writeString(tmp.resolve("report.md"), merged.report().markdown(), StandardCharsets.UTF_8);
+            }
+        });
     }
 
     /** Frees every model and merge of this session. */
@@ -127,7 +165,18 @@ public final class Hetmerge implements AutoCloseable {
      * @param seconds time of each step (align, stats, match, rewrite, bn_reset)
      * @param notes what the merge decided that a user should know (partial assignments, …)
      */
-    public record Merged(Model model, java.util.Map<String, Double> seconds, List<String> notes) {}
+    public record Merged(Model model, java.util.Map<String, Double> seconds, List<String> notes, Report report) {}
+
+    /**
+     * What {@code hetmerge merge} reports: every input model, their ensemble and the merge (before
+     * and after BN reset or REPAIR) on the test data.
+     *
+     * @param joint the merged model's joint accuracy
+     * @param taskAverage the mean of its tasks' accuracies
+     * @param json report.json
+     * @param markdown report.md
+     */
+    public record Report(double joint, double taskAverage, String json, String markdown) {}
 
     /** A merge being configured; {@link #run()} performs it. Defaults are the CLI's. */
     public static final class Merger {
@@ -143,6 +192,12 @@ public final class Hetmerge implements AutoCloseable {
         private String align;
         private String width = "max";
         private Path data;
+        private Path evalData;
+        private int batchSize = MergeOptions.INFERENCE_BATCH;
+        private String streamTap = "last";
+        private List<String> labels;
+        private String reportedAs;
+        private String command;
 
         Merger(Hetmerge session, List<Model> models) {
             this.session = session;
@@ -233,21 +288,97 @@ public final class Hetmerge implements AutoCloseable {
         }
 
         /**
+         * @param path test data for the {@link #reported report} (default: the {@link #data} path's own test split, or the built-in dataset's)
+         * @return this merge
+         */
+        public Merger evalData(Path path) {
+            this.evalData = path;
+            return this;
+        }
+
+        /**
+         * @param samples samples per inference batch (default 64)
+         * @return this merge
+         */
+        public Merger batchSize(int samples) {
+            this.batchSize = samples;
+            return this;
+        }
+
+        /**
+         * @param where token encoders: the residual stream observed at its "last" node (default) or at "all" its adds
+         * @return this merge
+         */
+        public Merger streamTap(String where) {
+            this.streamTap = where;
+            return this;
+        }
+
+        /**
+         * @param names how reports name the models (default: their names), one per model
+         * @return this merge
+         */
+        public Merger labels(List<String> names) {
+            this.labels = List.copyOf(names);
+            return this;
+        }
+
+        /**
+         * Also evaluates the inputs, their ensemble and the merge, and writes the report that
+         * {@link Hetmerge#save(Merged, Path, boolean)} saves with the model.
+         *
+         * @param out where the merged model will be saved (named in the report)
+         * @param command the command line to record as provenance (null: none)
+         * @return this merge
+         */
+        public Merger reported(String out, String command) {
+            this.reportedAs = out;
+            this.command = command;
+            return this;
+        }
+
+        /**
          * Merges.
          *
          * @return the merged model, valid until the session is closed
          */
         public Merged run() {
             List<String> names = new ArrayList<>();
-            for (Model m : models) names.add(m.name());
-            ModelData.Loaded loaded = ModelData.load(models, names, session.dataDir, data, null);
-            MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calibration, false, seed, MergeOptions.INFERENCE_BATCH, align,
-                    new WidthPolicy(width), "last", repair);
+            for (int i = 0; i < models.size(); i++) names.add(labels != null && i < labels.size() ? labels.get(i) : models.get(i).name());
+            // Options first: a bad method, alpha or repair mode is refused before any data is read.
+            MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calibration, false, seed, batchSize, align, new WidthPolicy(width), streamTap, repair);
             opt.matcher();
-            MergeEngine.Result r = MergeEngine.merge(loaded.models(), names, opt, loaded.data(), session.manager);
+            ModelData.Loaded loaded = ModelData.load(models, names, session.dataDir, data, evalData);
+            for (String n : loaded.notes()) Progress.info("note: " + n);
+            if (reportedAs == null) {
+                MergeEngine.Result r = MergeEngine.merge(loaded.models(), names, opt, loaded.data(), session.manager);
+                List<String> notes = new ArrayList<>(loaded.notes());
+                notes.addAll(r.notes());
+                return new Merged(r.merged(), r.seconds(), notes, null);
+            }
+            return runReported(loaded, names, opt);
+        }
+
+        private Merged runReported(ModelData.Loaded loaded, List<String> names, MergeOptions opt) {
+            List<Model> ms = loaded.models();
+            Progress.info("merging " + String.join(" + ", names) + " with " + method + (stopAt != null ? " (stop at " + stopAt + ")" : ""));
+            JsonObject prov = Provenance.now(command);
+            MergeRun.Baseline base = MergeRun.baseline(ms, names, loaded.data(), session.manager, batchSize);
+            MergeRun.Outcome o = MergeRun.run(ms, names, opt, base, loaded.data(), session.manager, reportedAs, null, prov);
+            JsonObject report = o.report();
+            JsonObject secs = report.getAsJsonObject("seconds");
+            secs.addProperty("eval", secs.get("eval").getAsDouble() + base.seconds());
+            // What the data could not score goes into the report with the merge's own notes.
             List<String> notes = new ArrayList<>(loaded.notes());
-            notes.addAll(r.notes());
-            return new Merged(r.merged(), r.seconds(), notes);
+            notes.addAll(o.result().notes());
+            if (!loaded.notes().isEmpty()) report.add("data_notes", MergeReport.GSON.toJsonTree(loaded.notes()));
+            TaskMetrics after = o.after();
+            Map<String, Double> seconds = MergeReport.GSON.fromJson(secs, new com.google.gson.reflect.TypeToken<LinkedHashMap<String, Double>>() {}.getType());
+            String md = "# hetmerge merge report\n\n" + MergeReport.markdown(List.of(report))
+                    + (notes.isEmpty() ? "" : "\nNotes:\n" + String.join("\n", notes.stream().map(n -> "- " + n).toList()) + "\n")
+                    + "\nAccuracies in %, on " + after.samples() + " test samples of the tasks' classes. Joint: argmax over all tasks' classes; task: argmax over the task's own classes.\n"
+                    + "Merge seconds exclude evaluation: " + seconds + ".\n" + (command == null ? "" : "\nCommand: `" + command + "`\n");
+            return new Merged(o.result().merged(), seconds, notes, new Report(after.joint(), after.taskAvg(), MergeReport.GSON.toJson(report), md));
         }
     }
 }

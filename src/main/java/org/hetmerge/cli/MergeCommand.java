@@ -1,31 +1,16 @@
 package org.hetmerge.cli;
 
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.hetmerge.data.Datasets;
-import org.hetmerge.data.Splits;
-import org.hetmerge.eval.Scorer;
-import org.hetmerge.eval.TaskMetrics;
-import org.hetmerge.merge.BnReset;
-import org.hetmerge.merge.MergeEngine;
+import org.hetmerge.api.Hetmerge;
 import org.hetmerge.merge.MergeOptions;
 import org.hetmerge.model.Model;
-import org.hetmerge.model.ModelIO;
-import org.hetmerge.model.TaskHead;
 import org.hetmerge.report.MergeReport;
-import org.hetmerge.report.MergeRun;
 import org.hetmerge.util.AtomicDir;
 import org.hetmerge.util.Progress;
-import org.hetmerge.util.Provenance;
-import org.hetmerge.util.Torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -123,47 +108,20 @@ public final class MergeCommand implements Callable<Integer> {
         if (dataOptions.data != null) inputs.add(dataOptions.data);
         if (dataOptions.evalData != null) inputs.add(dataOptions.evalData);
         AtomicDir.requireWritable(out, force, inputs, "model");
-        MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width), streamTap, repairMode());
-        opt.matcher(); // validates method, alpha, beta before any work
-        try (NDManager mgr = Torch.newManager()) {
+        // The command is the Java API (org.hetmerge.api.Hetmerge) with the CLI's options.
+        try (Hetmerge hm = Hetmerge.open(common.dataDir)) {
             List<Model> ms = new ArrayList<>();
-            List<String> names = new ArrayList<>();
-            for (Path p : models) {
-                ms.add(ModelIO.load(p, mgr));
-                names.add(p.toString());
-            }
-            org.hetmerge.eval.ModelData.Loaded loaded = org.hetmerge.eval.ModelData.load(ms, names, common.dataDir, dataOptions.data, dataOptions.evalData);
-            ms = new ArrayList<>(loaded.models());
-            for (String n : loaded.notes()) Progress.info("note: " + n);
-            Splits data = loaded.data();
-            Progress.info("merging " + String.join(" + ", names) + " with " + method + (stopAt != null ? " (stop at " + stopAt + ")" : ""));
-            JsonObject prov = Provenance.now(CliArgs.command());
-            MergeRun.Baseline base = MergeRun.baseline(ms, names, data, mgr, batchSize);
-            MergeOptions full = new MergeOptions(method, alpha, beta, stopAt, calib, !noBnReset, seed, batchSize, align, new org.hetmerge.merge.WidthPolicy(width), streamTap, repairMode());
-            MergeRun.Outcome o = MergeRun.run(ms, names, full, base, data, mgr, out.toString(), null, prov);
-            o.report().getAsJsonObject("seconds").addProperty("eval", o.report().getAsJsonObject("seconds").get("eval").getAsDouble() + base.seconds());
-            MergeEngine.Result r = o.result();
-            Model merged = r.merged();
-            JsonObject report = o.report();
-            // What the brought data could not score goes into the report with the merge's own notes.
-            List<String> notes = new ArrayList<>(loaded.notes());
-            notes.addAll(r.notes());
-            if (!loaded.notes().isEmpty()) report.add("data_notes", MergeReport.GSON.toJsonTree(loaded.notes()));
-            TaskMetrics after = o.after();
-            Map<String, Double> seconds = MergeReport.GSON.fromJson(report.get("seconds"), new com.google.gson.reflect.TypeToken<LinkedHashMap<String, Double>>() {}.getType());
-            String md = "# hetmerge merge report\n\n" + MergeReport.markdown(List.of(report))
-                    + (notes.isEmpty() ? "" : "\nNotes:\n" + String.join("\n", notes.stream().map(n -> "- " + n).toList()) + "\n")
-                    + "\nAccuracies in %, on " + after.samples() + " test samples of the tasks' classes. Joint: argmax over all tasks' classes; task: argmax over the task's own classes.\n"
-                    + "Merge seconds exclude evaluation: " + seconds + ".\n\nCommand: `" + prov.get("command").getAsString() + "`\n";
-            AtomicDir.write(out, force, tmp -> {
-                ModelIO.writeInto(merged, tmp);
-                Files.writeString(tmp.resolve("report.json"), MergeReport.GSON.toJson(report) + "\n", StandardCharsets.UTF_8);
-                Files.writeString(tmp.resolve("report.md"), md, StandardCharsets.UTF_8);
-            });
-            if (json) System.out.println(MergeReport.GSON.toJson(report));
+            for (Path p : models) ms.add(hm.load(p));
+            Hetmerge.Merged merged = hm.merge(ms).labels(models.stream().map(Path::toString).toList())
+                    .method(method).zip(alpha, beta).stopAt(stopAt).width(width).align(align).streamTap(streamTap)
+                    .calibration(calib).seed(seed).batchSize(batchSize).repair(repairMode())
+                    .data(dataOptions.data).evalData(dataOptions.evalData)
+                    .reported(out.toString(), CliArgs.command())
+                    .run();
+            hm.save(merged, out, force);
+            JsonObject report = com.google.gson.JsonParser.parseString(merged.report().json()).getAsJsonObject();
+            if (json) System.out.println(merged.report().json());
             else System.out.print(MergeReport.markdown(List.of(report)));
-            for (Model m : ms) m.close();
-            merged.close();
         }
         return 0;
     }
