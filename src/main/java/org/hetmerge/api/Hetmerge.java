@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
+import org.hetmerge.eval.BudgetSearch;
 import org.hetmerge.eval.ModelData;
 import org.hetmerge.eval.Scorer;
 import org.hetmerge.eval.TaskMetrics;
@@ -198,6 +199,7 @@ public final class Hetmerge implements AutoCloseable {
         private List<String> labels;
         private String reportedAs;
         private String command;
+        private String budget;
 
         Merger(Hetmerge session, List<Model> models) {
             this.session = session;
@@ -338,6 +340,19 @@ public final class Hetmerge implements AutoCloseable {
         }
 
         /**
+         * Budget-aware merge: tries every stop point (partial zipping) and, for the zip, merged
+         * widths up to twice the widest model's, and keeps the configuration within the budget whose
+         * predictions agree most with the ensemble's on the calibration samples (no labels read).
+         *
+         * @param spec {@code params=N} or {@code flops=N} (N may end in k, M or G); null: no budget
+         * @return this merge
+         */
+        public Merger budget(String spec) {
+            this.budget = spec;
+            return this;
+        }
+
+        /**
          * Merges.
          *
          * @return the merged model, valid until the session is closed
@@ -348,18 +363,28 @@ public final class Hetmerge implements AutoCloseable {
             // Options first: a bad method, alpha or repair mode is refused before any data is read.
             MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calibration, false, seed, batchSize, align, new WidthPolicy(width), streamTap, repair);
             opt.matcher();
+            BudgetSearch.Budget limit = budget == null ? null : BudgetSearch.Budget.parse(budget);
+            if (limit != null && (stopAt != null || !width.equals("max"))) {
+                throw new org.hetmerge.util.UserException("--budget chooses the stop point and the width itself: give --budget or --stop-at/--width, not both");
+            }
             ModelData.Loaded loaded = ModelData.load(models, names, session.dataDir, data, evalData);
             for (String n : loaded.notes()) Progress.info("note: " + n);
+            BudgetSearch.Result search = null;
+            if (limit != null) {
+                search = BudgetSearch.run(loaded.models(), names, opt, limit, loaded.data(), session.manager);
+                opt = opt.withStopAt(search.best().stopAt()).withWidth(search.best().width());
+                Progress.info("budget " + limit + ": stop at " + (opt.stopAt() == null ? "(none)" : opt.stopAt()) + ", width " + opt.width().spec());
+            }
             if (reportedAs == null) {
                 MergeEngine.Result r = MergeEngine.merge(loaded.models(), names, opt, loaded.data(), session.manager);
                 List<String> notes = new ArrayList<>(loaded.notes());
                 notes.addAll(r.notes());
                 return new Merged(r.merged(), r.seconds(), notes, null);
             }
-            return runReported(loaded, names, opt);
+            return runReported(loaded, names, opt, search);
         }
 
-        private Merged runReported(ModelData.Loaded loaded, List<String> names, MergeOptions opt) {
+        private Merged runReported(ModelData.Loaded loaded, List<String> names, MergeOptions opt, BudgetSearch.Result search) {
             List<Model> ms = loaded.models();
             Progress.info("merging " + String.join(" + ", names) + " with " + method + (stopAt != null ? " (stop at " + stopAt + ")" : ""));
             JsonObject prov = Provenance.now(command);
@@ -372,12 +397,14 @@ public final class Hetmerge implements AutoCloseable {
             List<String> notes = new ArrayList<>(loaded.notes());
             notes.addAll(o.result().notes());
             if (!loaded.notes().isEmpty()) report.add("data_notes", MergeReport.GSON.toJsonTree(loaded.notes()));
+            if (search != null) report.add("budget", BudgetSearch.json(search));
             TaskMetrics after = o.after();
             Map<String, Double> seconds = MergeReport.GSON.fromJson(secs, new com.google.gson.reflect.TypeToken<LinkedHashMap<String, Double>>() {}.getType());
             String md = "# hetmerge merge report\n\n" + MergeReport.markdown(List.of(report))
                     + (notes.isEmpty() ? "" : "\nNotes:\n" + String.join("\n", notes.stream().map(n -> "- " + n).toList()) + "\n")
                     + "\nAccuracies in %, on " + after.samples() + " test samples of the tasks' classes. Joint: argmax over all tasks' classes; task: argmax over the task's own classes.\n"
-                    + "Merge seconds exclude evaluation: " + seconds + ".\n" + (command == null ? "" : "\nCommand: `" + command + "`\n");
+                    + "Merge seconds exclude evaluation: " + seconds + ".\n" + (search == null ? "" : BudgetSearch.markdown(search))
+                    + (command == null ? "" : "\nCommand: `" + command + "`\n");
             return new Merged(o.result().merged(), seconds, notes, new Report(after.joint(), after.taskAvg(), MergeReport.GSON.toJson(report), md));
         }
     }

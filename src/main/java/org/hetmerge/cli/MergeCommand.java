@@ -49,6 +49,9 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--stream-tap", defaultValue = "last", description = "Token encoders: observe the residual stream at its last node, the final norm (default, METHOD.md), or at all its residual adds (rows stacked).")
     String streamTap;
 
+    @Option(names = "--budget", paramLabel = "params=N|flops=N", description = "Fit a budget: try every --stop-at point and (zip, hetero) widths up to 2× the widest model, keep the one within the budget that agrees most with the ensemble on the calibration samples (no labels); report.md lists every configuration with its test accuracy.")
+    String budget;
+
     @Option(names = "--calib", defaultValue = "1000", description = "Calibration samples, balanced over tasks, from the held-out split (default ${DEFAULT-VALUE}).")
     int calib;
 
@@ -115,7 +118,7 @@ public final class MergeCommand implements Callable<Integer> {
             Hetmerge.Merged merged = hm.merge(ms).labels(models.stream().map(Path::toString).toList())
                     .method(method).zip(alpha, beta).stopAt(stopAt).width(width).align(align).streamTap(streamTap)
                     .calibration(calib).seed(seed).batchSize(batchSize).repair(repairMode())
-                    .data(dataOptions.data).evalData(dataOptions.evalData)
+                    .data(dataOptions.data).evalData(dataOptions.evalData).budget(budget)
                     .reported(out.toString(), CliArgs.command())
                     .run();
             hm.save(merged, out, force);

@@ -149,6 +149,9 @@ class MergeCliTest {
                 2, "--alpha applies to --method zip and hetero; --method avg does not read it");
         CliTest.assertOneLineError(CliTest.run("merge", a.toString(), b.toString(), "--method", "permute", "--width", "min", "--out", tmp.resolve("v").toString()),
                 2, "--width applies to --method zip and hetero; --method permute does not read it");
+        CliTest.assertOneLineError(CliTest.run("merge", a.toString(), b.toString(), "--budget", "params=1M", "--stop-at", "hidden.layer1", "--out", tmp.resolve("v").toString()),
+                2, "--budget chooses the stop point and the width itself");
+        CliTest.assertOneLineError(CliTest.run("merge", a.toString(), b.toString(), "--budget", "size=3", "--out", tmp.resolve("v").toString()), 2, "--budget must be params=N or flops=N");
         assertThat(tmp.resolve("v")).doesNotExist();
     }
 
