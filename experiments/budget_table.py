@@ -1,0 +1,42 @@
+"""Spearman's ρ of the --budget proxy vs test joint accuracy, and the choice at a median budget: budget_table.py REPORT.json …"""
+import json
+import statistics
+import sys
+
+
+def ranks(xs):
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    r = [0.0] * len(xs)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            r[order[k]] = (i + j) / 2
+        i = j + 1
+    return r
+
+
+def spearman(x, y):
+    rx, ry = ranks(x), ranks(y)
+    mx, my = statistics.mean(rx), statistics.mean(ry)
+    num = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    den = (sum((a - mx) ** 2 for a in rx) * sum((b - my) ** 2 for b in ry)) ** 0.5
+    return num / den if den else float("nan")
+
+
+print("| pair | configurations | ρ(proxy, joint) | ρ(proxy, task avg) | median budget (params) | chosen joint | best joint that fits | gap |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for path in sys.argv[1:]:
+    r = json.load(open(path))
+    tried = [t for t in r["budget"]["tried"] if t["fits"]]
+    proxy = [t["agreement"] for t in tried]
+    joint = [100 * t["joint"] for t in tried]
+    avg = [100 * t["task_avg"] for t in tried]
+    limit = statistics.median(t["params"] for t in tried)
+    fitting = [t for t in tried if t["params"] <= limit]
+    chosen = max(fitting, key=lambda t: t["agreement"])  # first of equal proxies, as hetmerge does
+    best = max(100 * t["joint"] for t in fitting)
+    name = path.split("/")[-2]
+    print(f"| {name} | {len(tried)} | {spearman(proxy, joint):.2f} | {spearman(proxy, avg):.2f} | {int(limit):,} | {100 * chosen['joint']:.2f} | {best:.2f} | {best - 100 * chosen['joint']:.2f} |")
