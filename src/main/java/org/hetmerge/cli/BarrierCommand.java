@@ -52,6 +52,8 @@ public final class BarrierCommand implements Callable<Integer> {
 
     public Integer call() throws Exception {
         Main.applyCommon(common);
+        if (steps < 2 || steps > 1001) throw new UserException("--steps must be 2 to 1001, got " + steps);
+        if (new java.util.HashSet<>(methods).size() != methods.size()) throw new UserException("--methods lists a method twice: " + String.join(",", methods));
         AtomicDir.requireWritable(out, force, models, "barrier");
         for (String m : methods) {
             // Every registered method has a path (hetero is zip after alignment, which the barrier does for a depth pair itself).

@@ -6,9 +6,6 @@ import com.google.gson.JsonElement;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,14 +43,9 @@ public final class ReportCommand implements Callable<Integer> {
         List<Path> inputDirs = new ArrayList<>();
         for (Path d : dirs) {
             Path f = Files.isDirectory(d) ? d.resolve("report.json") : d;
-            try {
-                inputs.add(JsonParser.parseString(Files.readString(f)));
-                inputDirs.add(f.toAbsolutePath().getParent());
-            } catch (IOException e) {
-                throw new UserException("cannot read " + f + ": " + (Files.exists(f) ? e.getMessage() : "no such file"));
-            } catch (JsonParseException | IllegalStateException e) {
-                throw new UserException(f + ": not valid JSON (" + e.getMessage() + ")");
-            }
+            if (!Files.isRegularFile(f)) throw new UserException("cannot read " + f + ": no such file");
+            inputs.add(org.hetmerge.util.JsonFiles.readObject(f));
+            inputDirs.add(f.toAbsolutePath().getParent());
         }
         List<Reports.Section> sections = Reports.sections(inputs, inputDirs);
         JsonObject single = inputs.size() == 1 && inputs.get(0).isJsonObject() && inputs.get(0).getAsJsonObject().has("pairs") ? inputs.get(0).getAsJsonObject() : null;

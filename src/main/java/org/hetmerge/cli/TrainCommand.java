@@ -110,6 +110,7 @@ public final class TrainCommand implements Callable<Integer> {
         AtomicDir.requireWritable(out, force, java.util.List.of(), "model");
         DatasetInfo info = Datasets.info(dataset, maxLength);
         Task task = Task.of(info.name(), info.classNames(), org.hetmerge.data.Classes.parse(classes, info));
+        if (task.classes().size() < 2) throw new UserException("--classes " + classes + " names one class: a task to learn needs at least 2");
         boolean text = Datasets.isText(dataset);
         if (text != arch.equals("text")) {
             throw new UserException(text ? "--dataset " + dataset + " holds text: use --arch text" : "--arch text needs a text dataset (--dataset wordnet)");

@@ -19,7 +19,7 @@ public final class Classes {
         int n = info.classNames().size();
         List<Integer> out = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();
-        for (String part : spec.split(",")) {
+        for (String part : spec.split(",", -1)) { // -1: ",," keeps its empty items
             String p = part.trim();
             if (p.isEmpty()) throw new UserException("--classes '" + spec + "' has an empty item");
             List<Integer> ids = new ArrayList<>();
@@ -41,6 +41,7 @@ public final class Classes {
                 out.add(id);
             }
         }
+        if (out.isEmpty()) throw new UserException("--classes '" + spec + "' names no class");
         return out;
     }
 

@@ -1,6 +1,7 @@
 package org.hetmerge.eval;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +58,9 @@ public final class ModelData {
     }
 
     public static Loaded load(List<Model> models, List<String> names, Path dataDir, Path data, Path evalData) {
+        if (data == null && evalData != null) {
+            throw new UserException("--eval-data " + evalData + " needs --data too (the built-in dataset brings its own test split)");
+        }
         if (data == null) {
             return new Loaded(models, builtIn(models, names, dataDir), List.of());
         }
@@ -129,6 +133,23 @@ public final class ModelData {
      * The test/calibration data of models that will be evaluated or merged together: one dataset, and
      * for text one vocabulary (the one each model was trained with, rebuilt from the data and checked).
      */
+    /** A task's class names must be the dataset's names of its class ids (else model.json contradicts itself). */
+    static void requireClassNames(List<Model> models, List<String> names, List<String> datasetNames) {
+        for (int i = 0; i < models.size(); i++) {
+            for (TaskHead h : models.get(i).tasks()) {
+                List<Integer> ids = h.task().classes();
+                List<String> given = h.task().classNames();
+                for (int j = 0; j < ids.size(); j++) {
+                    String want = ids.get(j) < datasetNames.size() ? datasetNames.get(ids.get(j)) : null;
+                    if (want != null && j < given.size() && !want.equals(given.get(j))) {
+                        throw new UserException(names.get(i) + "/" + ModelIO.MODEL_JSON + ": class " + ids.get(j) + " is named '" + given.get(j) + "', but "
+                                + models.get(i).dataset() + " calls it '" + want + "'");
+                    }
+                }
+            }
+        }
+    }
+
     static Splits builtIn(List<Model> models, List<String> names, Path dataDir) {
         String dataset = models.get(0).dataset();
         for (int i = 1; i < models.size(); i++) {
@@ -147,7 +168,11 @@ public final class ModelData {
         if (!Datasets.NAMES.contains(dataset)) {
             throw new UserException(names.get(0) + " was not trained on a built-in dataset: give its data with --data PATH (an ImageFolder directory or a TSV file)");
         }
-        if (!Datasets.isText(dataset)) return Datasets.images(dataset, dataDir);
+        if (!Datasets.isText(dataset)) {
+            Splits images = Datasets.images(dataset, dataDir);
+            requireClassNames(models, names, images.info().classNames());
+            return images;
+        }
         if (v0 == null) throw new UserException(names.get(0) + " is a " + dataset + " model without a vocabulary (" + ModelIO.VOCAB_FILE + ")");
         int length = models.get(0).graph().inputShape()[0];
         for (int i = 1; i < models.size(); i++) {
@@ -159,6 +184,7 @@ public final class ModelData {
         if (!l.vocabulary().sha256().equals(v0.sha256())) {
             throw new UserException("the vocabulary of " + names.get(0) + " differs from the one built from this WordNet (" + WordNet.locate(dataDir) + "): a different WordNet version?");
         }
+        requireClassNames(models, names, l.splits().info().classNames());
         return l.splits();
     }
     static Vocabulary vocabulary(Model m) {
@@ -204,16 +230,33 @@ public final class ModelData {
         }
     }
 
+    private static float number(JsonElement e, String where) {
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber() || !Float.isFinite(e.getAsFloat())) {
+            throw new UserException(where + " is " + e + ", expected a finite number");
+        }
+        return e.getAsFloat();
+    }
+
     static ImageFolder.Spec imageSpec(Model m, String name) {
         int[] in = m.graph().inputShape();
         if (in.length != 3 || in[1] != in[2]) throw new UserException(name + " reads input " + org.hetmerge.model.op.Op.shapeString(in) + ": --data images need a square C×S×S input");
         float[] mean = new float[in[0]], std = new float[in[0]];
         if (m.info().has(ModelIO.PREPROCESSING)) {
-            JsonObject p = m.info().getAsJsonObject(ModelIO.PREPROCESSING);
+            String where = name + "/" + ModelIO.MODEL_JSON + ": " + ModelIO.PREPROCESSING;
+            JsonElement pe = m.info().get(ModelIO.PREPROCESSING);
+            if (!pe.isJsonObject()) throw new UserException(where + " is " + pe + ", expected an object with mean and std");
+            JsonObject p = pe.getAsJsonObject();
+            for (String k : List.of("mean", "std")) {
+                JsonElement v = p.get(k);
+                if (v == null || !v.isJsonArray() || v.getAsJsonArray().size() != in[0]) {
+                    throw new UserException(where + "." + k + " is " + v + ", expected " + in[0] + " numbers (one per input channel)");
+                }
+            }
             JsonArray a = p.getAsJsonArray("mean"), b = p.getAsJsonArray("std");
             for (int c = 0; c < in[0]; c++) {
-                mean[c] = a.get(c).getAsFloat();
-                std[c] = b.get(c).getAsFloat();
+                mean[c] = number(a.get(c), where + ".mean[" + c + "]");
+                std[c] = number(b.get(c), where + ".std[" + c + "]");
+                if (!(std[c] > 0)) throw new UserException(where + ".std[" + c + "] is " + std[c] + ", expected a positive number");
             }
         } else if (m.dataset().equals(FashionMnist.NAME)) {
             Arrays.fill(mean, FashionMnist.MEAN);

@@ -69,11 +69,44 @@ public final class GraphJson {
         Class<? extends Op> cls = TYPES.get(type);
         if (cls == null) throw new IllegalArgumentException("node '" + node + "': unknown op '" + type + "' (known: " + String.join(", ", new java.util.TreeSet<>(TYPES.keySet())) + ")");
         try {
-            return GSON.fromJson(attrs, cls);
+            Op op = GSON.fromJson(attrs, cls);
+            requireSensible(op, node, type);
+            return op;
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("node '")) throw e;
+            throw new IllegalArgumentException("node '" + node + "': invalid " + type + " attributes " + attrs + ": " + org.hetmerge.util.UserException.plain(e));
         } catch (RuntimeException e) {
             Throwable c = e;
             while (c.getCause() != null && !(c instanceof IllegalArgumentException)) c = c.getCause();
             throw new IllegalArgumentException("node '" + node + "': invalid " + type + " attributes " + attrs + (c.getMessage() == null ? "" : ": " + c.getMessage()));
+        }
+    }
+
+    /** Sizes that must be at least 1, and numbers that must be positive (a NaN scale or a negative eps silently gave 0 % accuracy). */
+    static final java.util.Set<String> AT_LEAST_ONE = java.util.Set.of("in", "out", "channels", "dim", "classes", "kernel", "stride", "heads", "features", "size");
+    static final java.util.Set<String> POSITIVE = java.util.Set.of("eps", "scale");
+
+    /** Every numeric attribute finite, sizes ≥ 1, eps and scale > 0, other integers ≥ 0. */
+    static void requireSensible(Op op, String node, String type) {
+        if (!op.getClass().isRecord()) return;
+        for (java.lang.reflect.RecordComponent rc : op.getClass().getRecordComponents()) {
+            Object v;
+            try {
+                v = rc.getAccessor().invoke(op);
+            } catch (ReflectiveOperationException e) {
+                continue;
+            }
+            String n = rc.getName();
+            String bad = null;
+            if (v instanceof Float || v instanceof Double) {
+                double d = ((Number) v).doubleValue();
+                if (!Double.isFinite(d)) bad = "a finite number";
+                else if (POSITIVE.contains(n) && !(d > 0)) bad = "a positive number";
+            } else if (v instanceof Integer i) {
+                if (AT_LEAST_ONE.contains(n) && i < 1) bad = "at least 1";
+                else if (i < 0 && !n.toLowerCase().contains("id") && !n.equals("axis")) bad = "at least 0";
+            }
+            if (bad != null) throw new IllegalArgumentException("node '" + node + "': " + type + " attribute " + n + " is " + v + ", expected " + bad);
         }
     }
 

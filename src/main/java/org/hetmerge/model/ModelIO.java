@@ -9,8 +9,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -146,12 +144,7 @@ public final class ModelIO {
         if (!Files.isDirectory(dir)) throw new UserException("model directory " + dir + " does not exist");
         if (!Files.isRegularFile(json)) throw new UserException(dir + " is not a model directory: " + MODEL_JSON + " is missing");
         if (!Files.isRegularFile(weights)) throw new UserException(dir + " is not a model directory: " + WEIGHTS + " is missing");
-        JsonObject o;
-        try {
-            o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
-        } catch (IOException | JsonParseException | IllegalStateException e) {
-            throw new UserException(json + ": not valid JSON (" + e.getMessage() + ")");
-        }
+        JsonObject o = org.hetmerge.util.JsonFiles.readObject(json);
         if (!o.has("format") || !FORMAT.equals(o.get("format").getAsString())) {
             throw new UserException(json + ": format is " + (o.has("format") ? "'" + o.get("format").getAsString() + "'" : "missing") + ", expected '" + FORMAT + "'");
         }
@@ -163,9 +156,10 @@ public final class ModelIO {
         try {
             graph = GraphJson.fromJson(o.getAsJsonObject("graph"));
         } catch (RuntimeException e) {
-            throw new UserException(json + ": invalid graph: " + e.getMessage());
+            throw new UserException(json + ": invalid graph: " + UserException.plain(e));
         }
         List<TaskHead> tasks = new ArrayList<>();
+        if (o.getAsJsonArray("tasks").isEmpty()) throw new UserException(json + ": tasks is empty (a model has at least one task)");
         int ti = 0;
         for (JsonElement e : o.getAsJsonArray("tasks")) {
             String where = "tasks[" + ti++ + "]";
@@ -180,7 +174,7 @@ public final class ModelIO {
                 task = GSON.fromJson(t, Task.class);
                 cols = Arrays.stream(GSON.fromJson(t.get("columns"), int[].class)).boxed().toList();
             } catch (RuntimeException x) {
-                throw new UserException(json + ": " + where + " is not a task (" + x.getMessage() + ")");
+                throw new UserException(json + ": " + where + " is not a task (" + UserException.plain(x) + ")");
             }
             if (task.classes() == null || task.classes().isEmpty()) throw new UserException(json + ": " + where + ".classes is empty");
             for (int c : task.classes()) {
@@ -189,8 +183,18 @@ public final class ModelIO {
                 }
             }
             if (new java.util.HashSet<>(task.classes()).size() != task.classes().size()) throw new UserException(json + ": " + where + ".classes lists a class twice: " + task.classes());
+            if (task.classNames() != null && task.classNames().size() != task.classes().size()) {
+                throw new UserException(json + ": " + where + ".classNames has " + task.classNames().size() + " names for " + task.classes().size() + " classes");
+            }
+            if (cols.size() != task.classes().size()) {
+                throw new UserException(json + ": " + where + ".columns has " + cols.size() + " entries for " + task.classes().size() + " classes");
+            }
             String out = t.get("output").getAsString();
             if (!graph.outputs().contains(out)) throw new UserException(json + ": task " + task.classesLabel() + " reads output '" + out + "', which the graph does not have");
+            int width = graph.shape(out)[graph.shape(out).length - 1];
+            for (int c : cols) {
+                if (c < 0 || c >= width) throw new UserException(json + ": " + where + ".columns holds " + c + ", but output '" + out + "' has columns 0-" + (width - 1));
+            }
             tasks.add(new TaskHead(task, out, cols));
         }
         ArchSpec arch = o.has("architecture") ? GSON.fromJson(o.get("architecture"), ArchSpec.class) : null;

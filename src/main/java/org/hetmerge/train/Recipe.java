@@ -25,7 +25,11 @@ public record Recipe(int epochs, int batchSize, double lr, double momentum, doub
     public Recipe {
         if (epochs < 1) throw new org.hetmerge.util.UserException("--epochs must be ≥ 1, got " + epochs);
         if (batchSize < 1) throw new org.hetmerge.util.UserException("--batch-size must be ≥ 1, got " + batchSize);
-        if (!(lr > 0)) throw new org.hetmerge.util.UserException("--lr must be > 0, got " + lr);
+        if (!(lr > 0) || Double.isInfinite(lr)) throw new org.hetmerge.util.UserException("--lr must be a finite number > 0, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new org.hetmerge.util.UserException("--momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) throw new org.hetmerge.util.UserException("--weight-decay must be a finite number ≥ 0, got " + weightDecay);
+        if (!(warmup >= 0 && warmup < 1)) throw new org.hetmerge.util.UserException("--warmup must be a fraction of the steps in [0, 1), got " + warmup);
+        if (limit < 0) throw new org.hetmerge.util.UserException("--limit must be ≥ 0 (0 = all), got " + limit);
         if (optimizer == null) optimizer = "sgd";
         if (!optimizer.equals("sgd") && !optimizer.equals("adamw")) {
             throw new org.hetmerge.util.UserException("--optimizer must be sgd or adamw, got '" + optimizer + "'");

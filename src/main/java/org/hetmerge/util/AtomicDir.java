@@ -68,6 +68,8 @@ public final class AtomicDir {
             return;
         }
         if (!force) throw new UserException("output directory " + dir + " already exists (use --force to replace it)");
+        // A link is the user's: replacing the output would delete the link (and skip the checks of what it points to).
+        if (Files.isSymbolicLink(target)) throw new UserException("--out " + dir + " is a symbolic link: not replaced (give the directory itself)");
         if (!Files.isDirectory(target)) throw new UserException("--out " + dir + " is a file, not an output directory: not replaced");
         if (Path.of("").toAbsolutePath().normalize().startsWith(target)) {
             throw new UserException("--out " + dir + " is the working directory or a parent of it: not replaced");

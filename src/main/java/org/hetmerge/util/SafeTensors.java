@@ -218,8 +218,17 @@ public final class SafeTensors {
                 long len = e.end() - e.begin();
                 MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, h.dataStart() + e.begin(), len);
                 buf.order(ByteOrder.LITTLE_ENDIAN);
-                NDArray a = manager.create(buf, new Shape(e.shape()), e.dtype());
-                if (e.dtype() == DataType.FLOAT16 || e.dtype() == DataType.BFLOAT16) a = a.toType(DataType.FLOAT32, false);
+                NDArray a;
+                if (e.dtype() == DataType.BFLOAT16) {
+                    // libtorch aborts the process (SIGABRT) when DJL creates a bfloat16 tensor from a
+                    // buffer; bfloat16 is the upper half of a float32, so widen it here instead.
+                    float[] f = new float[(int) (len / 2)];
+                    for (int i = 0; i < f.length; i++) f[i] = Float.intBitsToFloat((buf.getShort(2 * i) & 0xffff) << 16);
+                    a = manager.create(f, new Shape(e.shape()));
+                } else {
+                    a = manager.create(buf, new Shape(e.shape()), e.dtype());
+                    if (e.dtype() == DataType.FLOAT16) a = a.toType(DataType.FLOAT32, false);
+                }
                 a.setName(e.name());
                 out.put(e.name(), a);
             }

@@ -79,6 +79,23 @@ class CliTest {
         Files.delete(file);
         assertThat(Files.list(tmp).filter(p -> p.getFileName().toString().startsWith(".")).count()).isZero();
 
+        // Values that trained nonsense or failed only after training (hostile audit, session 5).
+        for (String[] bad : new String[][] {{"--classes", ",,,", "--classes ',,,' has an empty item"}, {"--classes", "3", "names one class"},
+                {"--limit", "-5", "--limit must be ≥ 0"}, {"--lr", "Infinity", "--lr must be a finite number > 0"},
+                {"--weight-decay", "NaN", "--weight-decay must be a finite number ≥ 0"}, {"--warmup", "2", "--warmup must be a fraction"},
+                {"--momentum", "5", "--momentum must be in [0, 1)"}, {"--width", "1e12", "mlp hidden widths must be 1 to"}}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--arch", "mlp", "--classes", "0-4", "--out", tmp.resolve("t").toString()));
+            int at = args.indexOf(bad[0]);
+            if (at >= 0) args.set(at + 1, bad[1]);
+            else args.addAll(java.util.List.of(bad[0], bad[1]));
+            assertOneLineError(run(args.toArray(String[]::new)), 2, bad[2]);
+        }
+        Path widths = tmp.resolve("w0");
+        assertOneLineError(run("train", "--arch", "mlp", "--widths", "16,0", "--classes", "0-4", "--out", widths.toString()), 2, "mlp hidden widths must be 1 to 1048576 units; got 0");
+        assertThat(tmp.resolve("t")).doesNotExist();
+        assertOneLineError(run("barrier", "a", "b", "--steps", "100000000", "--out", out.toString()), 2, "--steps must be 2 to 1001");
+        assertOneLineError(run("barrier", "a", "b", "--methods", "avg,avg", "--out", out.toString()), 2, "--methods lists a method twice");
+
         Run usage = run("train", "--arch", "mlp");
         assertOneLineError(usage, 2, "Missing required option", "(see 'hetmerge train --help')");
         // An unknown option after the models is named as such (picocli alone reported a missing parameter).

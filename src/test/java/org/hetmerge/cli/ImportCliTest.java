@@ -195,6 +195,7 @@ class ImportCliTest {
         assertOneLineError(CliTest.run("eval", model.toString(), "--data", tsv.toString()), 2, "--data " + tsv + " is a file: image models read an ImageFolder directory");
         assertOneLineError(CliTest.run("eval", model.toString(), "--data", corrupt.toString(), "--eval-data", tmp.resolve("nowhere").toString()),
                 2, "--eval-data " + tmp.resolve("nowhere") + ": no such directory");
+        assertOneLineError(CliTest.run("eval", model.toString(), "--eval-data", corrupt.toString()), 2, "--eval-data " + corrupt + " needs --data too");
     }
 
     @Test

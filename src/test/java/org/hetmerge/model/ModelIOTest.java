@@ -136,7 +136,12 @@ class ModelIOTest {
                     {"graph", "[1, 2]", "field 'graph' is [1,2], expected an object"},
                     {"tasks[0].classes", "\"zero\"", "field 'tasks[0].classes' is \"zero\", expected an array"},
                     {"tasks[0].classes", "[0, 1, 2, 42]", "tasks[0].classes holds 42, but the dataset has classes 0-9"},
-                    {"tasks[0].classes", "[0, 1, 1]", "lists a class twice"}};
+                    {"tasks[0].classes", "[0, 1, 1]", "lists a class twice"},
+                    {"tasks", "[]", "tasks is empty (a model has at least one task)"},
+                    {"tasks[0].classes", "[\"zero\", 1]", "tasks[0] is not a task ('zero' is not a number)"},
+                    {"tasks[0].classNames", "[\"a\", \"b\"]", "tasks[0].classNames has 2 names for 5 classes"},
+                    {"tasks[0].columns", "[0, 1, 2]", "tasks[0].columns has 3 entries for 5 classes"},
+                    {"tasks[0].columns", "[0, 1, 2, 3, 204]", "tasks[0].columns holds 204, but output"}};
             int k = 0;
             for (String[] c : cases) {
                 com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
@@ -150,6 +155,43 @@ class ModelIOTest {
                 Files.writeString(dir.resolve("model.json"), o.toString());
                 assertThatThrownBy(() -> ModelIO.load(dir, m)).as(c[0]).isInstanceOf(UserException.class)
                         .hasMessageContaining(dir.resolve("model.json").toString()).hasMessageContaining(c[2]);
+            }
+        }
+    }
+
+    /** Op attributes a user could break by hand: a NaN scale or a negative eps gave 0 % accuracy with exit 0; a 0 stride "/ by zero". */
+    @Test
+    void nonsenseOpAttributesAndJsonAreNamed() throws Exception {
+        try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("mlp", 1, 8), new int[] {1, 28, 28}, TASK, 1, m)) {
+            Path good = tmp.resolve("good2");
+            ModelIO.save(a, good, false);
+            String json = Files.readString(good.resolve("model.json"));
+            String[][] cases = {
+                    {"\"eps\":", "-1.0", "batchnorm attribute eps is -1.0, expected a positive number"},
+                    {"\"scale\":", "NaN", "attribute scale is NaN, expected a finite number"},
+                    {"\"out\":", "0", "attribute out is 0, expected at least 1"}};
+            int k = 0;
+            for (String[] c : cases) {
+                int at = json.indexOf(c[0]);
+                assertThat(at).as(c[0]).isPositive();
+                int end = json.indexOf(',', at);
+                int brace = json.indexOf('}', at);
+                if (brace >= 0 && brace < end) end = brace;
+                String broken = json.substring(0, at + c[0].length()) + " " + c[1] + json.substring(end);
+                Path dir = tmp.resolve("attr" + k++);
+                Files.createDirectories(dir);
+                Files.copy(good.resolve(ModelIO.WEIGHTS), dir.resolve(ModelIO.WEIGHTS));
+                Files.writeString(dir.resolve("model.json"), broken);
+                assertThatThrownBy(() -> ModelIO.load(dir, m)).as(c[0]).isInstanceOf(UserException.class).hasMessageContaining(c[2]);
+            }
+            for (String[] c : new String[][] {{"", "is empty, expected a JSON object"}, {"[1, 2]", "holds [1,2], expected a JSON object"},
+                    {json.substring(0, json.length() / 2), "not valid JSON"}}) {
+                Path dir = tmp.resolve("json" + k++);
+                Files.createDirectories(dir);
+                Files.copy(good.resolve(ModelIO.WEIGHTS), dir.resolve(ModelIO.WEIGHTS));
+                Files.writeString(dir.resolve("model.json"), c[0]);
+                assertThatThrownBy(() -> ModelIO.load(dir, m)).isInstanceOf(UserException.class).hasMessageContaining(c[1])
+                        .hasMessageNotContaining("Exception").hasMessageNotContaining("java.");
             }
         }
     }

@@ -123,4 +123,21 @@ class AtomicDirTest {
         assertThatThrownBy(() -> AtomicDir.requireWritable(file.resolve("sub"), false))
                 .isInstanceOf(UserException.class).hasMessage("--out " + file.resolve("sub") + ": " + file + " is a file, so no directory can be made under it");
     }
+
+    /** A symbolic link given as --out is the user's: --force must not delete it (nor skip the checks of where it points). */
+    @Test
+    void aSymbolicLinkIsNeverReplaced() throws Exception {
+        Path foreign = Files.createDirectories(tmp.resolve("foreign"));
+        Files.writeString(foreign.resolve("mine.txt"), "x");
+        Path output = tmp.resolve("out");
+        AtomicDir.write(output, false, t -> model(t, "v1"));
+        for (Path target : new Path[] {foreign, output}) {
+            Path link = Files.createSymbolicLink(tmp.resolve("link-" + target.getFileName()), target);
+            assertThatThrownBy(() -> AtomicDir.write(link, true, t -> model(t, "v2"))).isInstanceOf(UserException.class)
+                    .hasMessageContaining("is a symbolic link: not replaced");
+            assertThat(Files.isSymbolicLink(link)).as("the link survives").isTrue();
+        }
+        assertThat(Files.readString(foreign.resolve("mine.txt"))).isEqualTo("x");
+        assertThat(Files.readString(output.resolve("model.json"))).isEqualTo("v1");
+    }
 }

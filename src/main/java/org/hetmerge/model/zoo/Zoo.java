@@ -76,14 +76,20 @@ public final class Zoo {
         return Rng.derive(0x5EED, "class-vectors:" + dataset + ":" + dim);
     }
 
+    static final int MAX_UNITS = 1 << 20;
+
     static String mlp(Builder b, ArchSpec spec, int[] in) {
         List<Integer> widths = spec.widths();
         if (widths.isEmpty()) {
             if (spec.depth() < 1) throw new UserException("mlp needs --depth ≥ 1, got " + spec.depth());
             // An mlp's width is its unit count: 1.5 units would silently become 2 (or 1.4 one unit).
             if (spec.width() != Math.rint(spec.width()) || spec.width() < 1) throw new UserException("mlp --width is the units per hidden layer, a whole number ≥ 1; got " + spec.width());
-            int w = (int) spec.width();
+            int w = (int) Math.min(spec.width(), Integer.MAX_VALUE);
             widths = java.util.Collections.nCopies(spec.depth(), w);
+        }
+        for (int w : widths) {
+            // A layer of more than 2^20 units would overflow its weight count long before memory runs out.
+            if (w < 1 || w > MAX_UNITS) throw new UserException("mlp hidden widths must be 1 to " + MAX_UNITS + " units; got " + w);
         }
         String x = in.length > 1 ? b.add(null, "flatten", new Flatten(), Graph.INPUT) : Graph.INPUT;
         for (int i = 0; i < widths.size(); i++) {

@@ -1,0 +1,62 @@
+package org.hetmerge.util;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A JSON file hetmerge reads (model.json, report.json): an object, no NaN or ∞ anywhere, errors naming the file. */
+public final class JsonFiles {
+    private JsonFiles() {}
+
+    public static JsonObject readObject(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new UserException(file + ": cannot read (" + UserException.plain(e) + ")");
+        }
+        if (text.isBlank()) throw new UserException(file + ": is empty, expected a JSON object");
+        JsonElement e;
+        try {
+            e = JsonParser.parseString(text);
+        } catch (JsonParseException | IllegalStateException x) {
+            throw new UserException(file + ": not valid JSON (" + UserException.plain(x) + ")");
+        }
+        if (!e.isJsonObject()) throw new UserException(file + ": holds " + abbreviate(e) + ", expected a JSON object");
+        String bad = nonFinite(e, "");
+        // Gson reads NaN and Infinity leniently; no number hetmerge writes is ever non-finite.
+        if (bad != null) throw new UserException(file + ": " + bad + " (expected finite numbers)");
+        return e.getAsJsonObject();
+    }
+
+    /** The path of the first NaN or infinite number, as "field.sub[2] is NaN" (null: none). */
+    static String nonFinite(JsonElement e, String path) {
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            double d = e.getAsDouble();
+            return Double.isFinite(d) ? null : (path.isEmpty() ? "a number" : path) + " is " + d;
+        }
+        if (e.isJsonArray()) {
+            for (int i = 0; i < e.getAsJsonArray().size(); i++) {
+                String r = nonFinite(e.getAsJsonArray().get(i), path + "[" + i + "]");
+                if (r != null) return r;
+            }
+        }
+        if (e.isJsonObject()) {
+            for (Map.Entry<String, JsonElement> x : e.getAsJsonObject().entrySet()) {
+                String r = nonFinite(x.getValue(), path.isEmpty() ? x.getKey() : path + "." + x.getKey());
+                if (r != null) return r;
+            }
+        }
+        return null;
+    }
+
+    static String abbreviate(JsonElement e) {
+        String s = e.toString();
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    }
+}

@@ -1,0 +1,35 @@
+package org.hetmerge.util;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.hetmerge.TestSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SafeTensorsTest {
+    @TempDir
+    Path tmp;
+
+    /** bfloat16 (PyTorch checkpoints often are) crashed the JVM in libtorch (SIGABRT); it is widened to float32 exactly. */
+    @Test
+    void bfloat16TensorsAreReadAsTheirFloat32Values() throws Exception {
+        short[] bits = {0x3F80, (short) 0xC000, 0x3F00, 0x4049}; // 1, −2, 0.5, 3.140625
+        String header = "{\"w\":{\"dtype\":\"BF16\",\"shape\":[2,2],\"data_offsets\":[0,8]}}";
+        ByteBuffer b = ByteBuffer.allocate(8 + header.length() + 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
+        for (short s : bits) b.putShort(s);
+        Path f = tmp.resolve("bf16.safetensors");
+        Files.write(f, b.array());
+        try (NDManager m = TestSupport.manager()) {
+            var t = SafeTensors.read(f, m).get("w");
+            assertThat(t.getShape().getShape()).containsExactly(2, 2);
+            assertThat(t.toFloatArray()).containsExactly(1f, -2f, 0.5f, 3.140625f);
+        }
+    }
+}
