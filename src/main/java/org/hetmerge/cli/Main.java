@@ -69,6 +69,13 @@ public final class Main implements Runnable {
             String name = c.getCommandSpec().qualifiedName();
             String unknown = unknownOption(c, args);
             String msg = unknown != null ? "unknown option '" + unknown + "' for " + name : ex.getMessage();
+            if (unknown == null && c.getParent() == null && ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+                msg = "unknown command '" + u.getUnmatched().get(0) + "' (commands: " + String.join(", ", c.getSubcommands().keySet()) + ")";
+            } else if (unknown == null && msg != null && msg.contains("(MODEL)")) {
+                // picocli's count of positional parameters ("Expected parameter 2 (of 2 mandatory …) but found '--data'").
+                var models = c.getCommandSpec().positionalParameters().stream().filter(p -> p.paramLabel().equals("MODEL")).findFirst();
+                if (models.isPresent()) msg = "give " + models.get().arity().min() + (models.get().arity().max() > models.get().arity().min() ? " or more" : "") + " MODEL directories";
+            }
             c.getErr().println("hetmerge: error: " + msg + " (see '" + name + " --help')");
             c.getErr().flush();
             return 2;

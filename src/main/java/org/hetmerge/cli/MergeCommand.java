@@ -100,7 +100,13 @@ public final class MergeCommand implements Callable<Integer> {
         }
         java.util.Set<Path> seen = new java.util.HashSet<>();
         for (Path p : models) {
-            if (!seen.add(p.toAbsolutePath().normalize())) Progress.warn(p + " is given twice: a model merged with itself is that model again");
+            Path real;
+            try {
+                real = p.toRealPath(); // the same directory through a link is the same model
+            } catch (java.io.IOException e) {
+                real = p.toAbsolutePath().normalize();
+            }
+            if (!seen.add(real)) Progress.warn(p + " is given twice: a model merged with itself is that model again");
         }
     }
 

@@ -101,6 +101,9 @@ class CliTest {
         // An unknown option after the models is named as such (picocli alone reported a missing parameter).
         assertOneLineError(run("barrier", "a", "b", "--bogus", "3", "--out", out.toString()), 2, "unknown option '--bogus' for hetmerge barrier");
         assertOneLineError(run("merge", "a", "b", "--calib=abc", "--out", out.toString()), 2, "'abc' is not an int");
+        assertOneLineError(run("frobnicate"), 2, "unknown command 'frobnicate' (commands: train,");
+        assertOneLineError(run("merge", "a", "--data", "x", "--out", out.toString()), 2, "give 2 or more MODEL directories");
+        assertOneLineError(run("barrier", "a", "b", "c", "--out", out.toString()), 2, "give 2 MODEL directories");
     }
 
     @Test
