@@ -46,7 +46,7 @@ public final class Suite {
      * @param forwardSeconds one forward pass of every input model over the calibration samples
      * @param mergedForwardSeconds one forward pass of the merged model over them
      * @param statsThroughput forward seconds / statistics seconds (1 = the statistics pass costs no more than the forward pass it observes)
-     * @param stages seconds per merge stage (align, stats, match, rewrite, bn_reset)
+     * @param stages seconds per merge stage (align, stats, match, rewrite, bn_reset or repair)
      * @param skipped why the case did not run (null: it ran)
      */
     public record Outcome(String name, int calib, double forwardSeconds, double mergedForwardSeconds, double mergeSeconds, double statsThroughput,
@@ -231,7 +231,7 @@ public final class Suite {
             Map<String, Double> st = o.stages();
             sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f %% | %.2f | %.2f | %.2f | %.2f | %.0f |%n",
                     o.name(), o.calib(), o.forwardSeconds(), o.mergedForwardSeconds(), o.floorSeconds(), o.mergeSeconds(), o.ratio(), 100 * o.statsThroughput(),
-                    st.getOrDefault("stats", 0.0), st.getOrDefault("match", 0.0), st.getOrDefault("rewrite", 0.0), st.getOrDefault("bn_reset", 0.0), o.peakRssMb()));
+                    st.getOrDefault("stats", 0.0), st.getOrDefault("match", 0.0), st.getOrDefault("rewrite", 0.0), st.getOrDefault("bn_reset", st.getOrDefault("repair", 0.0)), o.peakRssMb()));
         }
         return sb.toString();
     }
