@@ -78,6 +78,7 @@ public final class ImportCommand implements Callable<Integer> {
 
     public Integer call() {
         Main.applyCommon(common);
+        if (name != null && name.isBlank()) throw new UserException("--name is empty: give a model name (or leave it out for the checkpoint's file name)");
         if (list) {
             for (String f : Family.names()) System.out.println(f + ": " + Family.load(f).description());
             return 0;

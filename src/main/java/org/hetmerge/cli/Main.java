@@ -99,5 +99,6 @@ public final class Main implements Runnable {
 
     static void applyCommon(CommonOptions c) {
         Progress.setDefault(c.quiet ? Progress.Style.QUIET : Progress.Style.AUTO);
+        if (c.dataDir != null && c.dataDir.toString().isBlank()) throw new UserException("--data-dir is empty: give the dataset directory (or leave it out)");
     }
 }

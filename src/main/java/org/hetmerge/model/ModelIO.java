@@ -143,6 +143,7 @@ public final class ModelIO {
         }
         if (!Files.isDirectory(dir)) throw new UserException("model directory " + dir + " does not exist");
         if (!Files.isRegularFile(json)) throw new UserException(dir + " is not a model directory: " + MODEL_JSON + " is missing");
+        if (Files.isDirectory(weights)) throw new UserException(weights + " is a directory, expected the weights file");
         if (!Files.isRegularFile(weights)) throw new UserException(dir + " is not a model directory: " + WEIGHTS + " is missing");
         JsonObject o = org.hetmerge.util.JsonFiles.readObject(json);
         if (!o.has("format") || !FORMAT.equals(o.get("format").getAsString())) {
@@ -197,7 +198,12 @@ public final class ModelIO {
             }
             tasks.add(new TaskHead(task, out, cols));
         }
-        ArchSpec arch = o.has("architecture") ? GSON.fromJson(o.get("architecture"), ArchSpec.class) : null;
+        ArchSpec arch;
+        try {
+            arch = o.has("architecture") && !o.get("architecture").isJsonNull() ? GSON.fromJson(o.get("architecture"), ArchSpec.class) : null;
+        } catch (RuntimeException e) {
+            throw new UserException(json + ": architecture is not an architecture (" + UserException.plain(e) + ")");
+        }
         JsonObject info = new JsonObject();
         for (String k : List.of("training", "merge", "provenance", "metrics", VOCABULARY, TOKENIZER, IMPORT, PREPROCESSING)) if (o.has(k)) info.add(k, o.get(k));
         if (info.has(TOKENIZER)) {

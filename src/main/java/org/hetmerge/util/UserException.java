@@ -24,6 +24,7 @@ public class UserException extends RuntimeException {
         m = m.replaceAll(" path \\$\\S*", "");
         m = m.replaceAll("\\s*See https://github.com/google/gson/\\S+", "");
         if (c instanceof ArithmeticException) m = "a value leads to " + m + " (a size or stride of 0?)";
+        if (c instanceof ClassCastException) m = "a field has the wrong JSON type (an object, array, string or number where another belongs)";
         return m;
     }
 }

@@ -138,6 +138,7 @@ class ModelIOTest {
                     {"tasks[0].classes", "[0, 1, 2, 42]", "tasks[0].classes holds 42, but the dataset has classes 0-9"},
                     {"tasks[0].classes", "[0, 1, 1]", "lists a class twice"},
                     {"tasks", "[]", "tasks is empty (a model has at least one task)"},
+                    {"architecture", "{\"arch\": \"resnet\", \"depth\": \"eight\"}", "architecture is not an architecture ('eight' is not a number)"},
                     {"tasks[0].classes", "[\"zero\", 1]", "tasks[0] is not a task ('zero' is not a number)"},
                     {"tasks[0].classNames", "[\"a\", \"b\"]", "tasks[0].classNames has 2 names for 5 classes"},
                     {"tasks[0].columns", "[0, 1, 2]", "tasks[0].columns has 3 entries for 5 classes"},
