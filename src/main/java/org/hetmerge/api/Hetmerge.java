@@ -367,6 +367,9 @@ public final class Hetmerge implements AutoCloseable {
             if (limit != null && (stopAt != null || !width.equals("max"))) {
                 throw new org.hetmerge.util.UserException("--budget chooses the stop point and the width itself: give --budget or --stop-at/--width, not both");
             }
+            if (repair.equals("bn") && !org.hetmerge.merge.BnReset.hasBatchNorm(models.get(0))) {
+                throw new org.hetmerge.util.UserException("--repair bn resets BatchNorm statistics, but " + names.get(0) + " has no BatchNorm (use repair, auto or none)");
+            }
             ModelData.Loaded loaded = ModelData.load(models, names, session.dataDir, data, evalData);
             for (String n : loaded.notes()) Progress.info("note: " + n);
             BudgetSearch.Result search = null;

@@ -98,6 +98,9 @@ public final class MergeCommand implements Callable<Integer> {
                         + "; --method " + method + " does not read it");
             }
         }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--stream-tap") && m.source() != org.hetmerge.merge.MergeMethod.Source.ACTIVATIONS) {
+            throw new org.hetmerge.util.UserException("--stream-tap chooses where activations are observed; --method " + method + " reads none");
+        }
         java.util.Set<Path> seen = new java.util.HashSet<>();
         for (Path p : models) {
             Path real;

@@ -152,6 +152,8 @@ class MergeCliTest {
         CliTest.assertOneLineError(CliTest.run("merge", a.toString(), b.toString(), "--budget", "params=1M", "--stop-at", "hidden.layer1", "--out", tmp.resolve("v").toString()),
                 2, "--budget chooses the stop point and the width itself");
         CliTest.assertOneLineError(CliTest.run("merge", a.toString(), b.toString(), "--budget", "size=3", "--out", tmp.resolve("v").toString()), 2, "--budget must be params=N or flops=N");
+        CliTest.assertOneLineError(CliTest.run("merge", a.toString(), b.toString(), "--method", "avg", "--stream-tap", "all", "--out", tmp.resolve("v").toString()),
+                2, "--stream-tap chooses where activations are observed; --method avg reads none");
         assertThat(tmp.resolve("v")).doesNotExist();
     }
 
