@@ -18,6 +18,7 @@ import org.hetmerge.model.Task;
 import org.hetmerge.data.Vocabulary;
 import org.hetmerge.data.WordNet;
 import org.hetmerge.merge.MergeEngine;
+import org.hetmerge.eval.BudgetSearch;
 import org.hetmerge.merge.MergeOptions;
 import org.hetmerge.merge.SpaceMerge;
 import org.hetmerge.merge.WidthPolicy;
@@ -236,6 +237,19 @@ public final class Demo {
                     double[] j = stopAcc.stream().mapToDouble(a -> a[0]).toArray(), t = stopAcc.stream().mapToDouble(a -> a[1]).toArray();
                     plots.add(new Plot(c, tmp -> Plots.partialZip("Partial zipping (" + p.name() + "): accuracy vs stop point", stopLabels, j, t, ens, tmp.resolve(c))));
                     secPlots.add(c);
+                }
+                if (!p.stops().isEmpty()) {
+                    // The accuracy-vs-parameters frontier of the pair (issue 13): every stop point × zip
+                    // width, as `merge --budget` tries them, with the label-free proxy that chooses.
+                    MergeOptions zo = new MergeOptions("zip", 0.5, 1.0, null, plan.calib(), true, 1, MergeOptions.INFERENCE_BATCH, null, new WidthPolicy("max"));
+                    BudgetSearch.Result fr = BudgetSearch.run(pair, names, zo, new BudgetSearch.Budget("params", Long.MAX_VALUE), data, mgr);
+                    sec.add("frontier", BudgetSearch.json(fr));
+                    JsonObject ensemble = merges.get(0).getAsJsonObject().getAsJsonObject("ensemble");
+                    long ensParams = ensemble.get("params").getAsLong();
+                    double ensJoint = ensemble.get("joint").getAsDouble();
+                    String fp = "frontier-" + p.name() + ".png";
+                    plots.add(new Plot(fp, tmp -> Plots.frontier("Accuracy vs parameters (" + p.name() + "): stop point × width", fr, ensParams, ensJoint, tmp.resolve(fp))));
+                    secPlots.add(fp);
                 }
                 for (Plot pl : plots) if (pl.file().startsWith("cka-" + p.name())) secPlots.add(pl.file());
                 sec.add("plots", secPlots);

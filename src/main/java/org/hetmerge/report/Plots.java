@@ -98,6 +98,50 @@ public final class Plots {
         BitmapEncoder.saveBitmap(c, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
+    /**
+     * Accuracy vs parameters of every configuration a budget search tried (stop point × width):
+     * test joint accuracy, the label-free proxy that chose among them, the Pareto frontier of joint
+     * accuracy, and the ensemble as a reference point.
+     */
+    public static void frontier(String title, org.hetmerge.eval.BudgetSearch.Result r, long ensembleParams, double ensembleJoint, Path png) throws IOException {
+        XYChart c = new XYChartBuilder().width(800).height(560).title(title).xAxisTitle("parameters of the merged model").yAxisTitle("%").build();
+        style(c.getStyler());
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
+        c.getStyler().setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        c.getStyler().setXAxisDecimalPattern("#,###");
+        List<org.hetmerge.eval.BudgetSearch.Candidate> scored = r.tried().stream().filter(org.hetmerge.eval.BudgetSearch.Candidate::fits).toList();
+        List<Double> params = scored.stream().map(x -> (double) x.params()).toList();
+        XYSeries joint = c.addSeries("test joint accuracy", params, scored.stream().map(x -> 100 * x.test().joint()).toList());
+        joint.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        joint.setMarkerColor(PALETTE[0]);
+        XYSeries proxy = c.addSeries("agreement with the ensemble (label-free, chooses)", params, scored.stream().map(x -> 100 * x.proxy()).toList());
+        proxy.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        proxy.setMarker(SeriesMarkers.DIAMOND);
+        proxy.setMarkerColor(PALETTE[3]);
+        // Pareto frontier: configurations no cheaper one beats on joint accuracy.
+        List<org.hetmerge.eval.BudgetSearch.Candidate> byParams = new java.util.ArrayList<>(scored);
+        byParams.sort(java.util.Comparator.comparingLong(org.hetmerge.eval.BudgetSearch.Candidate::params));
+        List<Double> fx = new java.util.ArrayList<>(), fy = new java.util.ArrayList<>();
+        double best = Double.NEGATIVE_INFINITY;
+        for (var x : byParams) {
+            if (x.test().joint() > best) {
+                best = x.test().joint();
+                fx.add((double) x.params());
+                fy.add(100 * best);
+            }
+        }
+        XYSeries f = c.addSeries("frontier (joint)", fx, fy);
+        f.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
+        f.setMarker(SeriesMarkers.NONE);
+        f.setLineColor(PALETTE[0]);
+        XYSeries e = c.addSeries("ensemble (both models)", List.of((double) ensembleParams), List.of(100 * ensembleJoint));
+        e.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        e.setMarker(SeriesMarkers.SQUARE);
+        e.setMarkerColor(Color.GRAY);
+        BitmapEncoder.saveBitmap(c, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
     static List<Double> toList(double[] v, double k) {
         List<Double> l = new java.util.ArrayList<>();
         for (double x : v) l.add(x * k);

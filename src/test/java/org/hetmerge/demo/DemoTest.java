@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -82,7 +83,18 @@ public class DemoTest {
         // Every plot: a PNG 800 px wide, embedded in the page.
         List<String> plots = new ArrayList<>();
         for (JsonElement p : json.getAsJsonArray("pairs")) p.getAsJsonObject().getAsJsonArray("plots").forEach(x -> plots.add(x.getAsString()));
-        assertThat(plots).contains("accuracy-homogeneous.png", "correlation-homogeneous.png", "partial-homogeneous.png", "cka-depth-hidden.png", "accuracy-text.png");
+        assertThat(plots).contains("accuracy-homogeneous.png", "correlation-homogeneous.png", "partial-homogeneous.png", "frontier-homogeneous.png",
+                "cka-depth-hidden.png", "accuracy-text.png");
+        // The frontier: every stop point × zip width, each with its proxy and test accuracy; the chosen one has the highest proxy.
+        JsonObject frontier = json.getAsJsonArray("pairs").get(0).getAsJsonObject().getAsJsonObject("frontier");
+        JsonArray tried = frontier.getAsJsonArray("tried");
+        assertThat(tried.size()).isEqualTo(2 * 4); // full merge and stop at hidden.layer1, × widths max, 1.25, 1.5, 2.0
+        double bestProxy = 0;
+        for (JsonElement t : tried) {
+            assertThat(t.getAsJsonObject().get("joint").getAsDouble()).isBetween(0.0, 1.0);
+            bestProxy = Math.max(bestProxy, t.getAsJsonObject().get("agreement").getAsDouble());
+        }
+        assertThat(tried.get(frontier.get("chosen").getAsInt()).getAsJsonObject().get("agreement").getAsDouble()).isEqualTo(bestProxy);
         for (String p : plots) {
             BufferedImage img = ImageIO.read(out.resolve(p).toFile());
             assertThat(img.getWidth()).as(p).isEqualTo(800);
