@@ -78,6 +78,19 @@ public record Family(String name, String kind, JsonObject spec) {
         return out;
     }
 
+    /**
+     * Every key --config may hold: the family's settings (defaults and required ones) and the keys
+     * of the PyTorch constructor config it exports (a config file written for that constructor
+     * carries them; the values the state dict fixes are read from it, not from the file).
+     */
+    public java.util.Set<String> settings() {
+        java.util.Set<String> out = new java.util.TreeSet<>(required());
+        if (spec.has("defaults")) out.addAll(spec.getAsJsonObject("defaults").keySet());
+        JsonObject torch = export().has("torch") ? export().getAsJsonObject("torch") : new JsonObject();
+        if (torch.has("config") && torch.get("config").isJsonObject()) out.addAll(torch.getAsJsonObject("config").keySet());
+        return out;
+    }
+
     static boolean globMatches(String glob, String name) {
         String regex = ("\\Q" + glob + "\\E").replace("*", "\\E.*\\Q");
         return name.matches(regex);

@@ -42,6 +42,11 @@ public final class Importer {
 
     /** The graph and the tensor map, without reading tensor data (used by import and to check exports). */
     static GraphTemplate.Result plan(Family family, Path file, Map<String, long[]> shapes, Map<String, Object> settings) {
+        java.util.Set<String> known = family.settings();
+        for (String k : settings.keySet()) {
+            // A misspelt key ("nheads") would silently leave the default in place.
+            if (!known.contains(k)) throw new UserException("--config: '" + k + "' is not a setting of family " + family.name() + " (settings: " + String.join(", ", known) + ")");
+        }
         for (String k : family.required()) {
             if (!settings.containsKey(k)) {
                 throw new UserException(file + ": family " + family.name() + " needs '" + k + "' in --config (required: " + String.join(", ", family.required()) + ")");

@@ -28,10 +28,56 @@ public final class JsonFiles {
             throw new UserException(file + ": not valid JSON (" + UserException.plain(x) + ")");
         }
         if (!e.isJsonObject()) throw new UserException(file + ": holds " + abbreviate(e) + ", expected a JSON object");
+        String dup = duplicateKey(text);
+        // Gson keeps the last of two equal keys without a word; which one the writer meant is unknowable.
+        if (dup != null) throw new UserException(file + ": " + dup + " appears twice");
         String bad = nonFinite(e, "");
         // Gson reads NaN and Infinity leniently; no number hetmerge writes is ever non-finite.
         if (bad != null) throw new UserException(file + ": " + bad + " (expected finite numbers)");
         return e.getAsJsonObject();
+    }
+
+    /** The path of the first key an object holds twice, as "field.sub.key" (null: none). */
+    static String duplicateKey(String text) {
+        try (com.google.gson.stream.JsonReader r = new com.google.gson.stream.JsonReader(new java.io.StringReader(text))) {
+            r.setLenient(true);
+            return duplicateKey(r, "");
+        } catch (IOException | RuntimeException e) {
+            return null; // the parse above already accepted the text; a reader quirk must not reject it
+        }
+    }
+
+    private static String duplicateKey(com.google.gson.stream.JsonReader r, String path) throws IOException {
+        switch (r.peek()) {
+            case BEGIN_OBJECT -> {
+                r.beginObject();
+                java.util.Set<String> seen = new java.util.HashSet<>();
+                String found = null;
+                while (r.hasNext()) {
+                    String k = r.nextName();
+                    String p = path.isEmpty() ? k : path + "." + k;
+                    if (!seen.add(k) && found == null) found = p;
+                    String inner = duplicateKey(r, p);
+                    if (found == null) found = inner;
+                }
+                r.endObject();
+                return found;
+            }
+            case BEGIN_ARRAY -> {
+                r.beginArray();
+                String found = null;
+                for (int i = 0; r.hasNext(); i++) {
+                    String inner = duplicateKey(r, path + "[" + i + "]");
+                    if (found == null) found = inner;
+                }
+                r.endArray();
+                return found;
+            }
+            default -> {
+                r.skipValue();
+                return null;
+            }
+        }
     }
 
     /** The path of the first NaN or infinite number, as "field.sub[2] is NaN" (null: none). */

@@ -218,6 +218,10 @@ class ImportCliTest {
         assertOneLineError(CliTest.run("import", "--family", "torch-text-encoder", fixture("text_pre.safetensors").toString(),
                 "--config", fixture("text_pre.config.json").toString(), "--tokenizer", notTok.toString(), "--out", tmp.resolve("t2").toString()), 2, "tok.json", "tokenizer");
         assertThat(tmp.resolve("t2")).doesNotExist();
+        Path typo = Files.writeString(tmp.resolve("typo.json"), "{\"nheads\": 4, \"max_length\": 16}");
+        assertOneLineError(CliTest.run("import", "--family", "torch-text-encoder", fixture("text_pre.safetensors").toString(),
+                "--config", typo.toString(), "--tokenizer", fixture("tokenizer.json").toString(), "--out", tmp.resolve("t4").toString()), 2,
+                "--config: 'nheads' is not a setting of family torch-text-encoder");
         assertOneLineError(CliTest.run("import", "--family", "torch-text-encoder", fixture("text_pre.safetensors").toString(),
                 "--tokenizer", fixture("tokenizer.json").toString(), "--out", tmp.resolve("t3").toString()), 2, "needs 'nhead' in --config");
     }

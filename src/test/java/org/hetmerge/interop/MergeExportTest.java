@@ -173,7 +173,8 @@ class MergeExportTest {
         images(data, List.of("0", "1", "2", "3", "4"), 40);
         for (String[] c : List.of(new String[] {"torchvision-resnet", "resnet_basic_1211_w"}, new String[] {"torchvision-vit", "vit_small"})) {
             Path a = tmp.resolve(c[1] + "-a"), b = tmp.resolve(c[1] + "-b"), merged = tmp.resolve(c[1] + "-self");
-            Path cfg = Files.writeString(tmp.resolve(c[1] + ".json"), "{\"num_heads\": 4}");
+            // num_heads is a ViT setting: a ResNet import refuses it (a key the family does not read is an error).
+            Path cfg = Files.writeString(tmp.resolve(c[1] + ".json"), c[0].endsWith("vit") ? "{\"num_heads\": 4}" : "{}");
             for (Path p : List.of(a, b)) cli("import", "--family", c[0], fx(c[1] + ".safetensors").toString(), "--input-size", "32", "--config", cfg.toString(), "--out", p.toString());
             cli("merge", a.toString(), b.toString(), "--method", "permute", "--no-bn-reset", "--data", data.toString(), "--calib", "200", "--out", merged.toString());
             try (NDManager mgr = TestSupport.manager(); Model ma = ModelIO.load(a, mgr); Model mm = ModelIO.load(merged, mgr)) {

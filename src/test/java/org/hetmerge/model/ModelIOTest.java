@@ -186,7 +186,8 @@ class ModelIOTest {
                 assertThatThrownBy(() -> ModelIO.load(dir, m)).as(c[0]).isInstanceOf(UserException.class).hasMessageContaining(c[2]);
             }
             for (String[] c : new String[][] {{"", "is empty, expected a JSON object"}, {"[1, 2]", "holds [1,2], expected a JSON object"},
-                    {json.substring(0, json.length() / 2), "not valid JSON"}}) {
+                    {json.substring(0, json.length() / 2), "not valid JSON"},
+                    {json.replaceFirst("\\{", "{\"seed\": 7, "), "seed appears twice"}}) {
                 Path dir = tmp.resolve("json" + k++);
                 Files.createDirectories(dir);
                 Files.copy(good.resolve(ModelIO.WEIGHTS), dir.resolve(ModelIO.WEIGHTS));
