@@ -97,6 +97,12 @@ public final class ImportCommand implements Callable<Integer> {
         if (tokenizer != null) inputs.add(tokenizer);
         AtomicDir.requireWritable(out, force, inputs, "model");
         Map<String, Object> settings = new LinkedHashMap<>();
+        // A FIFO or device would block the read for ever: only regular files are read.
+        for (Path f : new Path[] {config, tokenizer}) {
+            if (f != null && java.nio.file.Files.exists(f) && !java.nio.file.Files.isRegularFile(f)) {
+                throw new UserException((f == config ? "--config " : "--tokenizer ") + f + " is not a regular file");
+            }
+        }
         if (config != null) settings.putAll(Importer.settings(readConfig(config)));
         if (inputSize != null) {
             if (fam.isText()) throw new UserException("--input-size is for image families; " + family + " reads max_length from --config");
