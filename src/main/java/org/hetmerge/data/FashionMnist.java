@@ -40,8 +40,10 @@ public final class FashionMnist {
             if (env != null && !env.isBlank()) {
                 candidates.add(Path.of(env));
                 candidates.add(Path.of(env).resolve(NAME));
+            } else {
+                // HETMERGE_DATA, when set, is where the data is: no silent fall-back to the default place.
+                candidates.add(DEFAULT_DIR);
             }
-            candidates.add(DEFAULT_DIR);
         }
         for (Path p : candidates) {
             if (Files.isRegularFile(p.resolve(TRAIN_IMAGES))) return p;

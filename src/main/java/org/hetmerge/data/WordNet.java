@@ -53,8 +53,10 @@ public final class WordNet {
             if (env != null && !env.isBlank()) {
                 candidates.add(Path.of(env));
                 candidates.add(Path.of(env).resolve("wordnet"));
+            } else {
+                // HETMERGE_DATA, when set, is where the data is: no silent fall-back to the default place.
+                candidates.add(DEFAULT_DIR);
             }
-            candidates.add(DEFAULT_DIR);
         }
         for (Path p : candidates) if (Files.isRegularFile(p.resolve(DATA_NOUN))) return p;
         // The default place, empty: a fresh machine. Install the Debian package when this machine lets us.

@@ -132,6 +132,9 @@ public final class SafeTensors {
         } catch (JsonParseException e) {
             throw new UserException(file + ": safetensors header is not valid JSON");
         }
+        String dup = JsonFiles.duplicateKey(json);
+        // JSON keeps the last of two equal keys; a header listing a tensor twice is ambiguous.
+        if (dup != null) throw new UserException(file + ": safetensors header lists '" + dup + "' twice");
         Map<String, String> meta = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();
         for (Map.Entry<String, JsonElement> kv : o.entrySet()) {

@@ -32,4 +32,16 @@ class SafeTensorsTest {
             assertThat(t.toFloatArray()).containsExactly(1f, -2f, 0.5f, 3.140625f);
         }
     }
+
+    /** A header naming one tensor twice is ambiguous (JSON keeps the last): refused, naming it. */
+    @Test
+    void aTensorListedTwiceIsRefused() throws Exception {
+        String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}";
+        ByteBuffer b = ByteBuffer.allocate(8 + header.length() + 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(header.length()).put(header.getBytes(StandardCharsets.US_ASCII)).putFloat(1f).putFloat(2f);
+        Path f = tmp.resolve("dup.safetensors");
+        Files.write(f, b.array());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SafeTensors.header(f)).isInstanceOf(UserException.class)
+                .hasMessage(f + ": safetensors header lists 'w' twice");
+    }
 }
