@@ -28,6 +28,13 @@ public interface Scorer {
             java.util.Arrays.fill(s, Float.NEGATIVE_INFINITY);
             for (Map.Entry<String, NDArray> e : r.outputs().entrySet()) {
                 float[] o = e.getValue().toFloatArray();
+                for (float v : o) {
+                    // A score of NaN or ∞ would be counted as a wrong (or arbitrary) prediction without a word.
+                    if (!Float.isFinite(v)) {
+                        throw new org.hetmerge.util.UserException(m.name() + ": output '" + e.getKey() + "' is " + v
+                                + " on the evaluation data (non-finite scores: weights or activations overflow float32)");
+                    }
+                }
                 int w = (int) e.getValue().getShape().get(1);
                 for (int j = 0; j < k; j++) {
                     Accuracy.Column c = cols.get(j);
