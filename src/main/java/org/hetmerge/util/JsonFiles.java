@@ -31,10 +31,26 @@ public final class JsonFiles {
         String dup = duplicateKey(text);
         // Gson keeps the last of two equal keys without a word; which one the writer meant is unknowable.
         if (dup != null) throw new UserException(file + ": " + dup + " appears twice");
+        String loose = strictError(text);
+        // Gson's lenient parse reads a bare NaN or Infinity as a string that later parses as a number.
+        if (loose != null) throw new UserException(file + ": " + loose + " (bare NaN/Infinity? numbers must be finite JSON numbers)");
         String bad = nonFinite(e, "");
         // Gson reads NaN and Infinity leniently; no number hetmerge writes is ever non-finite.
         if (bad != null) throw new UserException(file + ": " + bad + " (expected finite numbers)");
         return e.getAsJsonObject();
+    }
+
+    /** Where strict JSON parsing fails (null: it does not), e.g. "not strict JSON at line 3 column 12 path $.joint". */
+    static String strictError(String text) {
+        try (com.google.gson.stream.JsonReader r = new com.google.gson.stream.JsonReader(new java.io.StringReader(text))) {
+            r.setLenient(false);
+            r.skipValue();
+            return null;
+        } catch (IOException | RuntimeException e) {
+            String m = e.getMessage() == null ? "" : e.getMessage();
+            int at = m.indexOf(" at line ");
+            return "not strict JSON" + (at >= 0 ? m.substring(at).replaceAll(" path \\S*", "").replaceAll("\\s*See https://\\S+", "") : "");
+        }
     }
 
     /** The path of the first key an object holds twice, as "field.sub.key" (null: none). */
