@@ -1,12 +1,10 @@
 package org.hetmerge.eval;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.hetmerge.data.Batches;
 import org.hetmerge.data.Splits;
 import org.hetmerge.merge.MergeEngine;
 import org.hetmerge.merge.MergeMethod;
@@ -156,17 +154,7 @@ public final class BudgetSearch {
 
     /** Scores (samples × classes) of the calibration samples; their labels are never read. */
     static float[] scores(Model m, List<Integer> classes, Splits data, int[] calib, NDManager mgr, int batchSize) {
-        int k = classes.size();
-        Scorer s = Scorer.of(m, classes);
-        float[] out = new float[calib.length * k];
-        for (int from = 0; from < calib.length; from += batchSize) {
-            int to = Math.min(calib.length, from + batchSize);
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                System.arraycopy(s.score(data.trainData().batchArray(mgr, calib, from, to, Batches.Augment.NONE, null), k), 0, out, from * k, (to - from) * k);
-            }
-        }
-        return out;
+        return TaskMetrics.scores(Scorer.of(m, classes), data.trainData(), calib, classes.size(), mgr, batchSize);
     }
 
     static int[] argmax(float[] s, int k) {

@@ -29,9 +29,11 @@ public record TaskMetrics(double joint, List<Double> tasks, double taskAvg, long
     /** Scores of every test sample of the tasks' classes (samples × classes), for reuse across metrics. */
     public static float[] scores(Scorer scorer, Splits data, List<List<Integer>> taskClasses, NDManager mgr, int batchSize) {
         List<Integer> all = classes(taskClasses);
-        int k = all.size();
-        Samples d = data.testData();
-        int[] idx = data.test(all);
+        return scores(scorer, data.testData(), data.test(all), all.size(), mgr, batchSize);
+    }
+
+    /** Scores (samples × k classes) of the samples {@code idx} of {@code d}, batch by batch. */
+    public static float[] scores(Scorer scorer, Samples d, int[] idx, int k, NDManager mgr, int batchSize) {
         float[] out = new float[idx.length * k];
         for (int from = 0; from < idx.length; from += batchSize) {
             int to = Math.min(idx.length, from + batchSize);
