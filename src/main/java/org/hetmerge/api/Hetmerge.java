@@ -370,6 +370,7 @@ public final class Hetmerge implements AutoCloseable {
             if (repair.equals("bn") && !org.hetmerge.merge.BnReset.hasBatchNorm(models.get(0))) {
                 throw new org.hetmerge.util.UserException("--repair bn resets BatchNorm statistics, but " + names.get(0) + " has no BatchNorm (use repair, auto or none)");
             }
+            MergeEngine.requireStreamTapApplies(models.get(0).graph(), opt.streamTap(), names.get(0));
             ModelData.Loaded loaded = ModelData.load(models, names, session.dataDir, data, evalData);
             for (String n : loaded.notes()) Progress.info("note: " + n);
             BudgetSearch.Result search = null;

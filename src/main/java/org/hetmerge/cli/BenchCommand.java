@@ -80,7 +80,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (!what.equals("train")) throw new org.hetmerge.util.UserException("unknown benchmark '" + what + "' (known: train, merge, zip)");
         if (steps < 1) throw new org.hetmerge.util.UserException("--steps must be ≥ 1, got " + steps);
         if (rounds < 1) throw new org.hetmerge.util.UserException("--rounds must be ≥ 1, got " + rounds);
-        if (batch < 1) throw new org.hetmerge.util.UserException("--batch-size must be ≥ 1, got " + batch);
+        org.hetmerge.util.Limits.batchSize(batch);
         TrainBench.Result r = TrainBench.run(depth, width, batch, steps, rounds, vsTorch);
         if (json) {
             JsonObject o = new JsonObject();

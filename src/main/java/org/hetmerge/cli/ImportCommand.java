@@ -88,8 +88,10 @@ public final class ImportCommand implements Callable<Integer> {
         if (out == null) throw new UserException("--out is required");
         Family fam = Family.load(family);
         String file = checkpoint.getFileName().toString();
-        if (file.endsWith(".pt") || file.endsWith(".pth") || file.endsWith(".bin")) {
-            throw new UserException(checkpoint + " is a torch.save pickle, which hetmerge does not parse: save the state dict as .safetensors"
+        org.hetmerge.util.InputFiles.requireRegular(checkpoint, "CHECKPOINT");
+        // Judged by its first bytes, not its name: a safetensors file named .pt is fine, a pickle named .safetensors is not.
+        if (torchPickle(checkpoint)) {
+            throw new UserException(checkpoint + " is a torch.save file (zip or pickle), which hetmerge does not parse: save the state dict as .safetensors"
                     + " (python/hetmerge_torch.py save_safetensors, a dozen lines with no extra package)");
         }
         List<Path> inputs = new ArrayList<>(List.of(checkpoint));
@@ -99,9 +101,8 @@ public final class ImportCommand implements Callable<Integer> {
         Map<String, Object> settings = new LinkedHashMap<>();
         // A FIFO or device would block the read for ever: only regular files are read.
         for (Path f : new Path[] {config, tokenizer}) {
-            if (f != null && java.nio.file.Files.exists(f) && !java.nio.file.Files.isRegularFile(f)) {
-                throw new UserException((f == config ? "--config " : "--tokenizer ") + f + " is not a regular file");
-            }
+            String why = f == null ? null : org.hetmerge.util.InputFiles.whyNotRegular(f);
+            if (why != null) throw new UserException((f == config ? "--config " : "--tokenizer ") + f + " " + why);
         }
         if (config != null) settings.putAll(Importer.settings(readConfig(config)));
         if (inputSize != null) {
@@ -134,6 +135,22 @@ public final class ImportCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Whether the file starts like torch.save's output: a zip archive ("PK\\3\\4") or a pickle (protocol 2+: 0x80 n). */
+    static boolean torchPickle(Path p) {
+        byte[] head = new byte[9];
+        int n;
+        try (var in = Files.newInputStream(p)) {
+            n = in.readNBytes(head, 0, 9);
+        } catch (IOException e) {
+            throw new UserException(p + ": cannot read (" + UserException.plain(e) + ")");
+        }
+        boolean zip = n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+        // A safetensors header length may start with the same two bytes; its JSON header then follows at byte 8.
+        boolean safetensors = n == 9 && head[8] == '{';
+        boolean pickle = n >= 2 && (head[0] & 0xff) == 0x80 && head[1] >= 2 && head[1] <= 5;
+        return !safetensors && (zip || pickle);
+    }
+
     /** Images larger than this per side are not a model input hetmerge can batch on a CPU. */
     static final int MAX_INPUT_SIZE = 8192;
 
@@ -145,15 +162,9 @@ public final class ImportCommand implements Callable<Integer> {
     }
 
     static JsonObject readConfig(Path p) {
-        try {
-            var e = JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8));
-            if (!e.isJsonObject()) throw new UserException(p + ": --config must be a JSON object");
-            return e.getAsJsonObject();
-        } catch (IOException e) {
-            throw new UserException("--config " + p + ": cannot read (" + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()) + ")");
-        } catch (JsonParseException e) {
-            throw new UserException(p + ": --config is not valid JSON");
-        }
+        String why = org.hetmerge.util.InputFiles.whyNotRegular(p);
+        if (why != null) throw new UserException("--config " + p + " " + why);
+        return org.hetmerge.util.JsonFiles.readObject(p);
     }
 
     static List<String> parseNames(String spec) {

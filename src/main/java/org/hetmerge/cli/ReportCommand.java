@@ -43,8 +43,10 @@ public final class ReportCommand implements Callable<Integer> {
         List<Path> inputDirs = new ArrayList<>();
         for (Path d : dirs) {
             Path f = Files.isDirectory(d) ? d.resolve("report.json") : d;
-            if (!Files.isRegularFile(f)) throw new UserException("cannot read " + f + ": no such file");
-            inputs.add(org.hetmerge.util.JsonFiles.readObject(f));
+            org.hetmerge.util.InputFiles.requireRegular(f, "");
+            JsonObject r = org.hetmerge.util.JsonFiles.readObject(f);
+            org.hetmerge.report.ReportSchema.check(r, f);
+            inputs.add(r);
             inputDirs.add(f.toAbsolutePath().getParent());
         }
         List<Reports.Section> sections = Reports.sections(inputs, inputDirs);

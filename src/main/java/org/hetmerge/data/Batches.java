@@ -24,7 +24,7 @@ public final class Batches {
      */
     public static void forEach(Samples d, int[] idx, int batchSize, ai.djl.ndarray.NDManager mgr, Body body) {
         // A batch of 0 would never advance: one message for every command that takes --batch-size.
-        if (batchSize < 1) throw new org.hetmerge.util.UserException("--batch-size must be ≥ 1, got " + batchSize);
+        org.hetmerge.util.Limits.batchSize(batchSize);
         for (int from = 0; from < idx.length; from += batchSize) {
             int to = Math.min(idx.length, from + batchSize);
             try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {

@@ -20,8 +20,11 @@ public final class Splits {
     private final Samples test;
     private final int[] trainIdx;
     private final int[] calibIdx;
+    /** Brought data ({@code --data}): calibration samples are all of it, not a held-out share of a training split. */
+    private final boolean external;
 
     private Splits(DatasetInfo info, Samples train, Samples test, int[] calibration) {
+        this.external = true;
         this.info = info;
         this.train = train;
         this.test = test;
@@ -40,6 +43,7 @@ public final class Splits {
     }
 
     private Splits(DatasetInfo info, Samples train, Samples test) {
+        this.external = false;
         this.info = info;
         this.train = train;
         this.test = test;
@@ -74,6 +78,11 @@ public final class Splits {
 
     public static Splits of(DatasetInfo info, Samples train, Samples test) {
         return new Splits(info, train, test);
+    }
+
+    /** Where calibration samples come from, for messages: "the held-out 10 % of the training split" or the brought data. */
+    public String calibrationOrigin() {
+        return external ? "in the calibration data given with --data" : "(the held-out part is " + Math.round(100 * HELD_OUT_FRACTION) + " % of the training split)";
     }
 
     public DatasetInfo info() {

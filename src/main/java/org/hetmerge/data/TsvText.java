@@ -17,7 +17,8 @@ public final class TsvText {
     public record Loaded(List<String> classes, TextData data, int empty) {}
 
     public static Loaded load(Path file, String tokenizerJson, int length, int padId) {
-        if (!Files.isRegularFile(file)) throw new UserException("--data " + file + ": no such file (text data is a TSV file: label<TAB>text per line)");
+        String why = org.hetmerge.util.InputFiles.whyNotRegular(file);
+        if (why != null) throw new UserException("--data " + file + " " + why + " (text data is a TSV file: label<TAB>text per line)");
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);

@@ -55,6 +55,7 @@ public final class Barrier {
                     + a.tasks().get(0).task().classesLabel() + ", " + names.get(1) + " has " + b.tasks().get(0).task().classesLabel());
         }
         if (steps < 2) throw new UserException("--steps must be ≥ 2, got " + steps);
+        org.hetmerge.merge.MergeEngine.requireStreamTapApplies(a.graph(), streamTap, names.get(0));
         List<Integer> classes = a.tasks().get(0).task().classes();
         // beta = 0: features are only paired across models; width max with equal widths: r = n.
         MergeOptions opt = new MergeOptions(method, 0.5, 0, null, calib, true, seed, batchSize, align, new WidthPolicy("max"), streamTap);

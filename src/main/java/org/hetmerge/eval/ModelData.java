@@ -48,12 +48,14 @@ public final class ModelData {
     static void requireKind(String option, Path p, boolean text) {
         if (text) {
             if (Files.isDirectory(p)) throw new UserException(option + " " + p + " is a directory: text models read a TSV file (label<TAB>text per line)");
-            if (!Files.exists(p)) throw new UserException(option + " " + p + ": no such file (text data is a TSV file: label<TAB>text per line)");
+            String why = org.hetmerge.util.InputFiles.whyNotRegular(p);
+            if (why != null) throw new UserException(option + " " + p + " " + why + " (text data is a TSV file: label<TAB>text per line)");
         } else {
             if (Files.isRegularFile(p)) {
                 throw new UserException(option + " " + p + " is a file: image models read an ImageFolder directory (" + p + "/<class>/<image>.png); a TSV file is data for text models");
             }
             if (!Files.exists(p)) throw new UserException(option + " " + p + ": no such directory (image data is an ImageFolder: DIR/<class>/<image>.png)");
+            if (!Files.isDirectory(p)) throw new UserException(option + " " + p + " is not a directory (a FIFO, device or socket?): image data is an ImageFolder: DIR/<class>/<image>.png");
         }
     }
 
@@ -64,19 +66,20 @@ public final class ModelData {
         if (data == null) {
             return new Loaded(models, builtIn(models, names, dataDir), List.of());
         }
-        if (evalData == null && Files.isDirectory(data.resolve("train"))) {
-            for (String split : List.of("val", "test")) {
-                if (Files.isDirectory(data.resolve(split))) {
-                    evalData = data.resolve(split);
-                    data = data.resolve("train");
-                    break;
-                }
-            }
-        }
         Model m0 = models.get(0);
         requireSameInput(models, names);
         boolean text = m0.graph().inputShape().length == 1;
+        // The kind of what the user gave, before a train/ split inside it is looked at: the message names their path.
         requireKind("--data", data, text);
+        if (evalData == null && Files.isDirectory(data.resolve("train"))) {
+            Path split = Files.isDirectory(data.resolve("val")) ? data.resolve("val") : Files.isDirectory(data.resolve("test")) ? data.resolve("test") : null;
+            if (split == null) {
+                throw new UserException("--data " + data + " has a train/ folder but no val/ or test/ beside it: give the evaluation images with --eval-data DIR"
+                        + " (or DIR/val), or give " + data.resolve("train") + " itself to use it for both");
+            }
+            evalData = split;
+            data = data.resolve("train");
+        }
         if (evalData != null) requireKind("--eval-data", evalData, text);
         List<String> calibClasses, testClasses;
         Samples calib, test;

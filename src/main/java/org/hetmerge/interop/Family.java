@@ -91,6 +91,41 @@ public record Family(String name, String kind, JsonObject spec) {
         return out;
     }
 
+    /**
+     * Why {@code value} is not a valid {@code --config} value of setting {@code key} (null: it is,
+     * or the family states no rule for it). Rules are data in the family file ("checks"): "integer
+     * >= 1", "integer >= 0", "number > 0", "boolean", "numbers", "numbers > 0", or a list of the
+     * allowed strings — so a bad value is blamed on --config, not on the checkpoint the graph is
+     * built from later.
+     */
+    public String settingProblem(String key, Object value) {
+        if (!spec.has("checks") || !spec.getAsJsonObject("checks").has(key)) return null;
+        JsonElement rule = spec.getAsJsonObject("checks").get(key);
+        if (rule.isJsonArray()) {
+            List<String> allowed = new ArrayList<>();
+            rule.getAsJsonArray().forEach(e -> allowed.add(e.getAsString()));
+            return allowed.contains(String.valueOf(value)) && !(value instanceof Number) ? null : "one of " + String.join(", ", allowed);
+        }
+        String r = rule.getAsString();
+        boolean ok = switch (r) {
+            case "integer >= 1" -> value instanceof Long l && l >= 1;
+            case "integer >= 0" -> value instanceof Long l && l >= 0;
+            case "number > 0" -> value instanceof Number n && n.doubleValue() > 0 && Double.isFinite(n.doubleValue());
+            case "boolean" -> value instanceof Boolean;
+            case "numbers", "numbers > 0" -> value instanceof List<?> l && !l.isEmpty()
+                    && l.stream().allMatch(x -> x instanceof Number n && Double.isFinite(n.doubleValue()) && (r.equals("numbers") || n.doubleValue() > 0));
+            default -> throw new IllegalStateException("family " + name() + ": unknown check '" + r + "' for " + key);
+        };
+        return ok ? null : switch (r) {
+            case "integer >= 1" -> "a whole number ≥ 1";
+            case "integer >= 0" -> "a whole number ≥ 0";
+            case "number > 0" -> "a number > 0";
+            case "boolean" -> "true or false";
+            case "numbers" -> "a list of numbers";
+            default -> "a list of numbers > 0";
+        };
+    }
+
     static boolean globMatches(String glob, String name) {
         String regex = ("\\Q" + glob + "\\E").replace("*", "\\E.*\\Q");
         return name.matches(regex);

@@ -46,6 +46,8 @@ public final class Importer {
         for (String k : settings.keySet()) {
             // A misspelt key ("nheads") would silently leave the default in place.
             if (!known.contains(k)) throw new UserException("--config: '" + k + "' is not a setting of family " + family.name() + " (settings: " + String.join(", ", known) + ")");
+            String problem = family.settingProblem(k, settings.get(k));
+            if (problem != null) throw new UserException("--config: '" + k + "' is " + shown(settings.get(k)) + ", expected " + problem);
         }
         for (String k : family.required()) {
             if (!settings.containsKey(k)) {
@@ -61,6 +63,10 @@ public final class Importer {
         } catch (IllegalArgumentException e) {
             throw new UserException(file + ": not a " + family.name() + " checkpoint: " + e.getMessage());
         }
+    }
+
+    private static String shown(Object v) {
+        return v instanceof Literal || v instanceof String ? "\"" + v + "\"" : String.valueOf(v);
     }
 
     public static Model load(Family family, Path file, Options opt, NDManager parent) {

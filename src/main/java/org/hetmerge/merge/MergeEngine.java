@@ -431,6 +431,14 @@ public final class MergeEngine {
         return joins.size() >= 2 ? String.join("+", joins) : s.tap();
     }
 
+    /** {@code --stream-tap all} only where it changes a tap (a token encoder's residual stream); elsewhere it would pass unread. */
+    public static void requireStreamTapApplies(Graph g, String streamTap, String name) {
+        if (!"all".equals(streamTap)) return;
+        for (Space s : org.hetmerge.model.Spaces.derive(g)) if (!s.fixed() && !tapFor(g, s, "all").equals(s.tap())) return;
+        throw new UserException("--stream-tap all observes a token encoder's residual stream at each of its adds, but "
+                + name + " has no such stream (not a vit or text encoder): leave --stream-tap out");
+    }
+
     /**
      * {@link #tapFor}, inside the shared trunk: a space cut by --stop-at (a residual stream that
      * goes on in the per-model branches) is observed at its last node in the trunk — the merge

@@ -43,7 +43,7 @@ public record MergeOptions(String method, double alpha, double beta, String stop
     }
 
     public MergeOptions {
-        if (batchSize < 1) throw new UserException("--batch-size must be ≥ 1, got " + batchSize);
+        org.hetmerge.util.Limits.batchSize(batchSize);
         if (calib < 1) throw new UserException("--calib must be ≥ 1, got " + calib);
         if (repair == null) repair = bnReset ? "auto" : "none";
         if (!REPAIRS.contains(repair)) throw new UserException("--repair must be auto, bn, repair or none, got '" + repair + "'");

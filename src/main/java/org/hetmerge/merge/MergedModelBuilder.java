@@ -60,6 +60,12 @@ public final class MergedModelBuilder {
             if (!Arrays.equals(g.inputShape(), g0.inputShape())) {
                 throw new UserException(names.get(i) + " takes input " + Op.shapeString(g.inputShape()) + " but " + names.get(0) + " takes " + Op.shapeString(g0.inputShape()));
             }
+            java.util.Set<String> s0 = org.hetmerge.align.IdentityExpansion.stages(g0).keySet(), si = org.hetmerge.align.IdentityExpansion.stages(g).keySet();
+            if (g.nodes().size() != g0.nodes().size() && !s0.equals(si)) {
+                // Different families (a ResNet and an MLP): suggesting --method hetero would only lead to its own failure.
+                throw new UserException(names.get(0) + " and " + names.get(i) + " are different architectures (stages " + s0 + " vs " + si
+                        + "): hetmerge merges models of one family that differ in depth or width, not across families");
+            }
             if (g.nodes().size() != g0.nodes().size()) {
                 throw new UserException(names.get(0) + " has " + g0.nodes().size() + " nodes but " + names.get(i) + " has " + g.nodes().size()
                         + ": models of different depth need --method hetero (or --align sma|lma|uniform|none with another method)");

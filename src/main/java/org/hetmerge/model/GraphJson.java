@@ -68,6 +68,14 @@ public final class GraphJson {
     public static Op op(String type, JsonObject attrs, String node) {
         Class<? extends Op> cls = TYPES.get(type);
         if (cls == null) throw new IllegalArgumentException("node '" + node + "': unknown op '" + type + "' (known: " + String.join(", ", new java.util.TreeSet<>(TYPES.keySet())) + ")");
+        if (cls.isRecord()) {
+            String missing = org.hetmerge.util.JsonTypes.missing(attrs, cls);
+            if (missing != null) throw new IllegalArgumentException("node '" + node + "': " + type + " attribute '" + missing + "' is missing");
+            String unknown = org.hetmerge.util.JsonTypes.unknown(attrs, cls);
+            if (unknown != null) throw new IllegalArgumentException("node '" + node + "': " + type + " has no attribute '" + unknown + "'");
+            String bad = org.hetmerge.util.JsonTypes.typeError(attrs, cls, "");
+            if (bad != null) throw new IllegalArgumentException("node '" + node + "': " + type + " attribute " + bad);
+        }
         try {
             Op op = GSON.fromJson(attrs, cls);
             requireSensible(op, node, type);
@@ -111,10 +119,20 @@ public final class GraphJson {
     }
 
     public static Graph fromJson(JsonObject o) {
+        require(o, "input", int[].class, "graph.");
+        require(o, "nodes", JsonObject[].class, "graph.");
+        require(o, "outputs", String[].class, "graph.");
+        if (o.has("units")) require(o, "units", Unit[].class, "graph.");
         int[] input = GSON.fromJson(o.get("input"), int[].class);
+        for (int d : input) if (d < 1) throw new IllegalArgumentException("graph.input is " + java.util.Arrays.toString(input) + ", expected sizes of at least 1");
         List<Node> nodes = new ArrayList<>();
-        for (JsonElement e : o.getAsJsonArray("nodes")) {
-            JsonObject j = e.getAsJsonObject();
+        JsonArray array = o.getAsJsonArray("nodes");
+        for (int i = 0; i < array.size(); i++) {
+            JsonObject j = array.get(i).getAsJsonObject();
+            String where = "graph.nodes[" + i + "].";
+            require(j, "name", String.class, where);
+            require(j, "op", String.class, where);
+            require(j, "inputs", String[].class, where);
             String name = j.get("name").getAsString();
             String type = j.get("op").getAsString();
             JsonObject attrs = j.deepCopy();
@@ -123,7 +141,7 @@ public final class GraphJson {
             attrs.remove("inputs");
             Op op = op(type, attrs, name);
             List<String> inputs = new ArrayList<>();
-            for (JsonElement i : j.getAsJsonArray("inputs")) inputs.add(i.getAsString());
+            for (JsonElement in : j.getAsJsonArray("inputs")) inputs.add(in.getAsString());
             nodes.add(new Node(name, op, inputs));
         }
         List<String> outputs = new ArrayList<>();
@@ -131,5 +149,21 @@ public final class GraphJson {
         List<Unit> units = new ArrayList<>();
         if (o.has("units")) for (JsonElement e : o.getAsJsonArray("units")) units.add(GSON.fromJson(e, Unit.class));
         return new Graph(input, nodes, outputs, units);
+    }
+
+    /** A required field of the graph JSON, of the JSON type {@code type} reads from, or one line naming it. */
+    private static void require(JsonObject o, String field, Class<?> type, String where) {
+        JsonElement e = o.get(field);
+        if (e == null || e.isJsonNull()) throw new IllegalArgumentException(where + field + " is missing");
+        String bad = type == JsonObject[].class ? objects(e, where + field) : org.hetmerge.util.JsonTypes.typeError(e, type, where + field);
+        if (bad != null) throw new IllegalArgumentException(bad);
+    }
+
+    private static String objects(JsonElement e, String path) {
+        if (!e.isJsonArray()) return path + " is not an array";
+        for (int i = 0; i < e.getAsJsonArray().size(); i++) {
+            if (!e.getAsJsonArray().get(i).isJsonObject()) return path + "[" + i + "] is " + e.getAsJsonArray().get(i) + ", expected an object";
+        }
+        return null;
     }
 }

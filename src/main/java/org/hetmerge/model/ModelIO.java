@@ -142,14 +142,16 @@ public final class ModelIO {
                     + (dir.getParent() != null && dir.getFileName().toString().equals(MODEL_JSON) ? ": give " + dir.getParent() : ""));
         }
         if (!Files.isDirectory(dir)) throw new UserException("model directory " + dir + " does not exist");
-        if (!Files.isRegularFile(json)) throw new UserException(dir + " is not a model directory: " + MODEL_JSON + " is missing");
+        if (!Files.exists(json, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new UserException(dir + " is not a model directory: " + MODEL_JSON + " is missing");
+        org.hetmerge.util.InputFiles.requireRegular(json, "");
         if (Files.isDirectory(weights)) throw new UserException(weights + " is a directory, expected the weights file");
-        if (!Files.isRegularFile(weights)) throw new UserException(dir + " is not a model directory: " + WEIGHTS + " is missing");
+        if (!Files.exists(weights, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new UserException(dir + " is not a model directory: " + WEIGHTS + " is missing");
+        org.hetmerge.util.InputFiles.requireRegular(weights, "");
         JsonObject o = org.hetmerge.util.JsonFiles.readObject(json);
-        if (!o.has("format") || !FORMAT.equals(o.get("format").getAsString())) {
-            throw new UserException(json + ": format is " + (o.has("format") ? "'" + o.get("format").getAsString() + "'" : "missing") + ", expected '" + FORMAT + "'");
+        if (!o.has("format") || !o.get("format").isJsonPrimitive() || !FORMAT.equals(o.get("format").getAsString())) {
+            throw new UserException(json + ": format is " + (o.has("format") ? o.get("format").toString() : "missing") + ", expected '" + FORMAT + "'");
         }
-        requireField(json, o, "name", "a string", JsonElement::isJsonPrimitive);
+        requireField(json, o, "name", "a string", e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isString());
         requireField(json, o, "seed", "an integer", e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() && e.getAsDouble() == Math.rint(e.getAsDouble()));
         requireField(json, o, "graph", "an object", JsonElement::isJsonObject);
         requireField(json, o, "tasks", "an array", JsonElement::isJsonArray);
@@ -171,6 +173,10 @@ public final class ModelIO {
             requireField(json, t, "output", "a node name", JsonElement::isJsonPrimitive, where + ".");
             Task task;
             List<Integer> cols;
+            String badType = org.hetmerge.util.JsonTypes.typeError(t, Task.class, where);
+            if (badType == null) badType = org.hetmerge.util.JsonTypes.typeError(t.get("columns"), int[].class, where + ".columns");
+            if (badType == null) badType = org.hetmerge.util.JsonTypes.typeError(t.get("output"), String.class, where + ".output");
+            if (badType != null) throw new UserException(json + ": " + badType);
             try {
                 task = GSON.fromJson(t, Task.class);
                 cols = Arrays.stream(GSON.fromJson(t.get("columns"), int[].class)).boxed().toList();
@@ -198,6 +204,8 @@ public final class ModelIO {
             }
             tasks.add(new TaskHead(task, out, cols));
         }
+        String archType = org.hetmerge.util.JsonTypes.typeError(o.get("architecture"), ArchSpec.class, "architecture");
+        if (archType != null) throw new UserException(json + ": " + archType);
         ArchSpec arch;
         try {
             arch = o.has("architecture") && !o.get("architecture").isJsonNull() ? GSON.fromJson(o.get("architecture"), ArchSpec.class) : null;
@@ -206,27 +214,19 @@ public final class ModelIO {
         }
         JsonObject info = new JsonObject();
         for (String k : List.of("training", "merge", "provenance", "metrics", VOCABULARY, TOKENIZER, IMPORT, PREPROCESSING)) if (o.has(k)) info.add(k, o.get(k));
+        requireInfo(json, info);
         if (info.has(TOKENIZER)) {
             Path tf = dir.resolve(TOKENIZER_FILE);
-            String text;
-            try {
-                text = Files.readString(tf, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UserException(dir + " is a text model but " + TOKENIZER_FILE + " is missing or unreadable");
-            }
+            if (!Files.exists(tf, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new UserException(dir + " is a text model but " + TOKENIZER_FILE + " is missing");
+            String text = org.hetmerge.util.InputFiles.readUtf8(tf, org.hetmerge.util.JsonFiles.MAX_BYTES);
             JsonElement want = info.getAsJsonObject(TOKENIZER).get("sha256");
             if (want == null || !sha256(text).equals(want.getAsString())) throw new UserException(tf + " does not match the digest in " + MODEL_JSON + " (edited or from another model?)");
             setTokenizer(info, text);
         }
         if (info.has(VOCABULARY)) {
             Path vf = dir.resolve(VOCAB_FILE);
-            if (!Files.isRegularFile(vf)) throw new UserException(dir + " is a text model but " + VOCAB_FILE + " is missing");
-            List<String> v;
-            try {
-                v = WordList.fromText(Files.readString(vf, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UserException("cannot read " + vf + ": " + e.getMessage());
-            }
+            if (!Files.exists(vf, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new UserException(dir + " is a text model but " + VOCAB_FILE + " is missing");
+            List<String> v = WordList.fromText(org.hetmerge.util.InputFiles.readUtf8(vf, org.hetmerge.util.JsonFiles.MAX_BYTES));
             String want = info.getAsJsonObject(VOCABULARY).get("sha256").getAsString();
             if (!WordList.sha256(v).equals(want)) throw new UserException(vf + " does not match the digest in " + MODEL_JSON + " (edited or from another model?)");
             setVocabulary(info, v, info.getAsJsonObject(VOCABULARY).get("maxLength").getAsInt());
@@ -239,6 +239,38 @@ public final class ModelIO {
             throw e;
         }
         return new Model(o.get("name").getAsString(), graph, params, arch, tasks, o.get("seed").getAsLong(), info);
+    }
+
+    /**
+     * The informational sections other commands print or compare (info, the demo, the cache): each
+     * of the JSON type they read, accuracies in [0, 1] — a hand-edited -3.5 or "high" must not be
+     * shown as if hetmerge had measured it.
+     */
+    static void requireInfo(Path json, JsonObject info) {
+        for (String section : List.of("training", "merge", "provenance", "metrics", VOCABULARY, TOKENIZER, IMPORT, PREPROCESSING)) {
+            if (info.has(section) && !info.get(section).isJsonObject()) throw new UserException(json + ": field '" + section + "' is " + info.get(section) + ", expected an object");
+        }
+        if (info.has(VOCABULARY)) {
+            JsonObject v = info.getAsJsonObject(VOCABULARY);
+            requireField(json, v, "sha256", "a string", e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isString(), VOCABULARY + ".");
+            requireField(json, v, "maxLength", "an integer ≥ 1", e -> org.hetmerge.util.JsonTypes.typeError(e, int.class, "") == null && e.getAsInt() >= 1, VOCABULARY + ".");
+        }
+        if (info.has(TOKENIZER)) {
+            requireField(json, info.getAsJsonObject(TOKENIZER), "sha256", "a string", e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isString(), TOKENIZER + ".");
+        }
+        if (!info.has("training")) return;
+        JsonObject t = info.getAsJsonObject("training");
+        for (String f : List.of("testAccuracy", "seconds")) {
+            if (!t.has(f)) continue;
+            JsonElement e = t.get(f);
+            boolean number = e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber();
+            double v = number ? e.getAsDouble() : Double.NaN;
+            boolean ok = number && v >= 0 && (!f.equals("testAccuracy") || v <= 1);
+            if (!ok) throw new UserException(json + ": field 'training." + f + "' is " + e + ", expected " + (f.equals("testAccuracy") ? "a fraction from 0 to 1" : "a number of seconds ≥ 0"));
+        }
+        for (String f : List.of("cacheKey")) {
+            if (t.has(f) && !(t.get(f).isJsonPrimitive() && t.get(f).getAsJsonPrimitive().isString())) throw new UserException(json + ": field 'training." + f + "' is " + t.get(f) + ", expected a string");
+        }
     }
 
     /** One line naming the file and the field when a required model.json field is missing or of the wrong type. */

@@ -20,8 +20,8 @@ public final class Calibration {
             int[] pool = data.calibration(taskClasses.get(t));
             int want = n / k + (t < n % k ? 1 : 0);
             if (want > pool.length) {
-                throw new UserException("--calib " + n + " needs " + want + " held-out images of task " + (t + 1)
-                        + " but only " + pool.length + " exist (the held-out part is 10% of the training split)");
+                throw new UserException("--calib " + n + " needs " + want + " samples of task " + (t + 1)
+                        + " but only " + pool.length + " exist " + data.calibrationOrigin());
             }
             int[] perm = Rng.permutation(pool.length, rng);
             for (int i = 0; i < want; i++) out.add(pool[perm[i]]);

@@ -24,7 +24,7 @@ public record Recipe(int epochs, int batchSize, double lr, double momentum, doub
 
     public Recipe {
         if (epochs < 1) throw new org.hetmerge.util.UserException("--epochs must be ≥ 1, got " + epochs);
-        if (batchSize < 1) throw new org.hetmerge.util.UserException("--batch-size must be ≥ 1, got " + batchSize);
+        org.hetmerge.util.Limits.batchSize(batchSize);
         if (!(lr > 0) || Double.isInfinite(lr)) throw new org.hetmerge.util.UserException("--lr must be a finite number > 0, got " + lr);
         if (!(momentum >= 0 && momentum < 1)) throw new org.hetmerge.util.UserException("--momentum must be in [0, 1), got " + momentum);
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) throw new org.hetmerge.util.UserException("--weight-decay must be a finite number ≥ 0, got " + weightDecay);

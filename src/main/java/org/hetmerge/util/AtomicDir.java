@@ -41,6 +41,9 @@ public final class AtomicDir {
      */
     static final String MANIFEST = ".hetmerge-output.json";
 
+    /** How long an interrupted run waits for its writer to stop before removing the temporary directory. */
+    static final long WRITER_GRACE_SECONDS = 10;
+
     /** Refuses an existing output directory without --force; commands call it before any long work. */
     public static void requireWritable(Path dir, boolean force) {
         requireWritable(dir, force, java.util.List.of(), null);
@@ -77,6 +80,9 @@ public final class AtomicDir {
         java.util.List<String> files = filesIn(dir, target);
         if (files.isEmpty()) return;
         String existing = kindOf(target);
+        if (existing == null && Files.exists(target.resolve(MANIFEST), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new UserException("--out " + dir + " has a damaged " + MANIFEST + " (the list of files hetmerge wrote there): not replaced; choose another --out, or delete " + dir + " yourself");
+        }
         if (existing == null) {
             throw new UserException("--out " + dir + " holds files hetmerge did not write (none of " + String.join(", ", KINDS.keySet()) + "): not replaced; choose another --out");
         }
@@ -89,12 +95,52 @@ public final class AtomicDir {
         }
     }
 
-    /** A path under a missing output must be creatable: no regular file on the way (-o FILE/sub). */
+    /** Longest output name: the hidden temporary name beside it adds about 40 bytes to the file system's 255. */
+    static final int MAX_NAME_BYTES = 200;
+
+    /**
+     * A path under a missing output must be creatable, checked before any long work (training) so
+     * that the failure names --out and why, not an internal temporary path after an hour: no regular
+     * file on the way (-o FILE/sub), a name the file system takes, a parent where a directory can
+     * be made (read-only, immutable, /proc — tried with a probe directory, removed at once).
+     */
     private static void requireCreatable(Path dir, Path target) {
+        int bytes = target.getFileName() == null ? 0 : target.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_NAME_BYTES) throw new UserException("--out " + abbreviated(dir) + ": a name of " + bytes + " bytes; output names may have at most " + MAX_NAME_BYTES);
         for (Path p = target.getParent(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p)) return;
+            if (Files.isDirectory(p)) {
+                probe(dir, p);
+                return;
+            }
             if (Files.exists(p)) throw new UserException("--out " + dir + ": " + p + " is a file, so no directory can be made under it");
         }
+    }
+
+    private static void probe(Path dir, Path existing) {
+        Path probe = existing.resolve(".hetmerge-probe-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        try {
+            Files.createDirectory(probe);
+        } catch (IOException e) {
+            throw new UserException("--out " + dir + ": no directory can be made in " + existing + " (" + reason(e) + ")");
+        } finally {
+            try {
+                Files.deleteIfExists(probe);
+            } catch (IOException ignored) {
+                // removed by nobody else's name: a hidden probe directory is harmless
+            }
+        }
+    }
+
+    /** The operating system's reason ("Permission denied", "Read-only file system"), not the exception's text, which repeats the path. */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        return e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase();
+    }
+
+    private static String abbreviated(Path p) {
+        String s = p.toString();
+        return s.length() > 60 ? s.substring(0, 40) + "…" + s.substring(s.length() - 15) : s;
     }
 
     /** Every file under {@code target}, relative, in a stable order (the manifest included). */
@@ -168,17 +214,25 @@ public final class AtomicDir {
         try {
             Files.createDirectories(parent);
             Files.createDirectory(tmp);
-        } catch (AccessDeniedException e) {
-            throw new UserException("cannot write to " + parent + ": permission denied");
         } catch (IOException e) {
-            throw new UserException("cannot create " + tmp + ": " + e.getMessage());
+            throw new UserException("cannot write --out " + dir + ": no directory can be made in " + parent + " (" + reason(e) + ")");
         }
         // Ctrl-C (SIGINT/SIGTERM) while writing: no half-written directory stays, a replaced one comes
         // back. The hook and the two renames exclude each other: the hook runs on its own thread
         // while this one may be renaming (an earlier version lost outputs that way).
         Object lock = new Object();
         boolean[] committed = {false};
+        // The hook waits for the writer to stop writing into tmp before deleting it: deleting while
+        // the writer still created files (a plots/ subdirectory) left a recreated tmp behind.
+        java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean aborted = new java.util.concurrent.atomic.AtomicBoolean();
         Thread onSignal = new Thread(() -> {
+            aborted.set(true);
+            try {
+                writing.await(WRITER_GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             synchronized (lock) {
                 if (!committed[0]) undo(tmp, old, target);
                 else deleteTree(old); // written: only the replaced output is left to remove
@@ -186,10 +240,17 @@ public final class AtomicDir {
         }, "hetmerge-atomic-write");
         Runtime.getRuntime().addShutdownHook(onSignal);
         try {
-            writer.write(tmp);
-            writeManifest(tmp);
-            String kind = kindOf(tmp);
+            String kind;
+            try {
+                writer.write(tmp);
+                writeManifest(tmp);
+                kind = kindOf(tmp);
+            } finally {
+                writing.countDown();
+            }
             synchronized (lock) {
+                // Interrupted while writing: the output is not committed, whatever the writer finished.
+                if (aborted.get()) throw new UserException("interrupted: " + dir + " not written");
                 if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     // Another process made it while this one was writing (two runs, one --out): without
                     // --force that is no permission to replace it; with it, the same checks as before.

@@ -13,13 +13,11 @@ import java.util.Map;
 public final class JsonFiles {
     private JsonFiles() {}
 
+    /** The largest JSON file read: a ViT-B model.json is well under 1 MB; a larger one is not a file hetmerge wrote. */
+    public static final long MAX_BYTES = 256L << 20;
+
     public static JsonObject readObject(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new UserException(file + ": cannot read (" + UserException.plain(e) + ")");
-        }
+        String text = InputFiles.readUtf8(file, MAX_BYTES);
         if (text.isBlank()) throw new UserException(file + ": is empty, expected a JSON object");
         JsonElement e;
         try {

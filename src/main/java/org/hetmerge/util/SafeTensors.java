@@ -97,7 +97,7 @@ public final class SafeTensors {
 
     /** Reads and checks the header only. */
     public static Header header(Path file) {
-        if (!Files.isRegularFile(file)) throw new UserException(file + ": no such file");
+        InputFiles.requireRegular(file, "");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) throw new UserException(file + ": not a safetensors file (" + size + " bytes, shorter than the 8-byte header length)");

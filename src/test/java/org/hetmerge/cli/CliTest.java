@@ -74,7 +74,7 @@ class CliTest {
         assertOneLineError(run("train", "--arch", "mlp", "--classes", "0-4", "--out", ""), 2, "--out is empty");
         assertOneLineError(run("bench", "train", "--steps", "0"), 2, "--steps must be ≥ 1, got 0");
         assertOneLineError(run("bench", "--suite", "quick", "--case", "nothing"), 2, "--case 'nothing' matches no case of the quick suite");
-        assertOneLineError(run("train", "--arch", "mlp", "--width", "1.5", "--classes", "0-4", "--out", tmp.resolve("w15").toString()), 2, "a whole number ≥ 1; got 1.5");
+        assertOneLineError(run("train", "--arch", "mlp", "--width", "1.5", "--classes", "0-4", "--out", tmp.resolve("w15").toString()), 2, "a whole number from 1 to 1048576; got 1.5");
         assertThat(tmp.resolve("w15")).doesNotExist();
         Files.delete(file);
         assertThat(Files.list(tmp).filter(p -> p.getFileName().toString().startsWith(".")).count()).isZero();
@@ -83,13 +83,21 @@ class CliTest {
         for (String[] bad : new String[][] {{"--classes", ",,,", "--classes ',,,' has an empty item"}, {"--classes", "3", "names one class"},
                 {"--limit", "-5", "--limit must be ≥ 0"}, {"--lr", "Infinity", "--lr must be a finite number > 0"},
                 {"--weight-decay", "NaN", "--weight-decay must be a finite number ≥ 0"}, {"--warmup", "2", "--warmup must be a fraction"},
-                {"--momentum", "5", "--momentum must be in [0, 1)"}, {"--width", "1e12", "mlp hidden widths must be 1 to"}}) {
+                {"--momentum", "5", "--momentum must be in [0, 1)"}, {"--width", "1e12", "a whole number from 1 to 1048576; got 1000000000000"},
+                // Found after training with no flag named (re-audit, session 5): now refused before it, naming the flag.
+                {"--head-scale", "NaN", "--head-scale must be a finite number > 0, got NaN"}, {"--batch-size", "2147483647", "--batch-size must be 1 to 65536"},
+                {"--embed-dim", "0", "--embed-dim must be 2 to"}}) {
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--arch", "mlp", "--classes", "0-4", "--out", tmp.resolve("t").toString()));
             int at = args.indexOf(bad[0]);
             if (at >= 0) args.set(at + 1, bad[1]);
             else args.addAll(java.util.List.of(bad[0], bad[1]));
             assertOneLineError(run(args.toArray(String[]::new)), 2, bad[2]);
         }
+        assertOneLineError(run("train", "--arch", "resnet", "--depth", "8", "--width", "1e12", "--classes", "0-4", "--out", tmp.resolve("t").toString()), 2,
+                "--width must be > 0 and at most 65536 here (16 × width channels ≤ 1048576), got 1000000000000");
+        // An --out that cannot be made is named with the reason before training, not as an internal temporary path after it.
+        assertOneLineError(run("train", "--arch", "mlp", "--classes", "0-4", "--out", tmp.resolve("x".repeat(300)).toString()), 2, "a name of 300 bytes; output names may have at most 200");
+        assertOneLineError(run("train", "--arch", "mlp", "--classes", "0-4", "--out", "/proc/hetmerge-out"), 2, "--out /proc/hetmerge-out: no directory can be made in /proc (");
         Path widths = tmp.resolve("w0");
         assertOneLineError(run("train", "--arch", "mlp", "--widths", "16,0", "--classes", "0-4", "--out", widths.toString()), 2, "mlp hidden widths must be 1 to 1048576 units; got 0");
         assertThat(tmp.resolve("t")).doesNotExist();
@@ -130,9 +138,12 @@ class CliTest {
         assertThat(com.google.gson.JsonParser.parseString(all.out()).getAsJsonObject().get("samples").getAsInt()).isEqualTo(10000);
 
         // The same option is checked the same way everywhere (a batch of 0 never advanced).
-        assertOneLineError(run("eval", out.toString(), "--batch-size", "0"), 2, "--batch-size must be ≥ 1, got 0");
-        assertOneLineError(run("merge", out.toString(), out.toString(), "--batch-size", "-3", "--out", tmp.resolve("mm").toString()), 2, "--batch-size must be ≥ 1, got -3");
+        assertOneLineError(run("eval", out.toString(), "--batch-size", "0"), 2, "--batch-size must be 1 to 65536, got 0");
+        assertOneLineError(run("merge", out.toString(), out.toString(), "--batch-size", "-3", "--out", tmp.resolve("mm").toString()), 2, "--batch-size must be 1 to 65536, got -3");
         assertOneLineError(run("merge", out.toString(), out.toString(), "--calib", "0", "--out", tmp.resolve("mm").toString()), 2, "--calib must be ≥ 1, got 0");
+        // --stream-tap is read by token encoders only; on an MLP it would pass unread.
+        assertOneLineError(run("merge", out.toString(), out.toString(), "--stream-tap", "all", "--out", tmp.resolve("mm").toString()), 2,
+                "--stream-tap all observes a token encoder's residual stream", "leave --stream-tap out");
         assertThat(tmp.resolve("mm")).doesNotExist();
 
         Run i = run("info", out.toString());

@@ -105,8 +105,15 @@ class ImportCliTest {
     void unknownFamilyAndPickles() throws Exception {
         assertError(run("import", "--family", "timm-resnet", fixture(SMALL + ".safetensors").toString(), "--out", tmp.resolve("model").toString()),
                 "unknown family 'timm-resnet'", "torchvision-resnet");
-        Path pt = Files.writeString(tmp.resolve("m.pt"), "pickle");
-        assertError(importing(pt), "m.pt", "pickle", ".safetensors");
+        // Judged by content, not by name: torch.save's zip (or a legacy pickle) is refused whatever it is called ...
+        Path pt = Files.write(tmp.resolve("m.safetensors"), new byte[] {'P', 'K', 3, 4, 0, 0, 0, 0, 0, 0});
+        assertError(importing(pt), "m.safetensors is a torch.save file (zip or pickle)", ".safetensors");
+        Path legacy = Files.write(tmp.resolve("old.pth"), new byte[] {(byte) 0x80, 2, 'c', 'x', 'y', 'z', 0, 0, 0, 0});
+        assertError(importing(legacy), "old.pth is a torch.save file");
+        // ... and a safetensors file named .pt imports.
+        assertError(importing(tmp), tmp + " is a directory, expected a file");
+        Path named = Files.copy(fixture(SMALL + ".safetensors"), tmp.resolve("renamed.pt"));
+        assertThat(importing(named).code()).isZero();
     }
 
     @Test
@@ -196,6 +203,25 @@ class ImportCliTest {
         assertOneLineError(CliTest.run("eval", model.toString(), "--data", corrupt.toString(), "--eval-data", tmp.resolve("nowhere").toString()),
                 2, "--eval-data " + tmp.resolve("nowhere") + ": no such directory");
         assertOneLineError(CliTest.run("eval", model.toString(), "--eval-data", corrupt.toString()), 2, "--eval-data " + corrupt + " needs --data too");
+        // A train/ split without val/ or test/ was read as one class named 'train'.
+        Path trainOnly = tmp.resolve("trainonly");
+        png(trainOnly.resolve("train/cat/0.png"), 1);
+        assertOneLineError(CliTest.run("eval", model.toString(), "--data", trainOnly.toString()), 2,
+                "--data " + trainOnly + " has a train/ folder but no val/ or test/ beside it: give the evaluation images with --eval-data");
+        // A FIFO as data is named for what it is (it said "no such directory").
+        Path fifo = tmp.resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        assertOneLineError(CliTest.run("eval", model.toString(), "--data", fifo.toString()), 2, "--data " + fifo + " is not a directory (a FIFO, device or socket?)");
+        // --calib beyond brought data names where the samples come from (it said "10% of the training split").
+        Path good = tmp.resolve("good");
+        for (int i = 0; i < 3; i++) png(good.resolve("cat/" + i + ".png"), i);
+        Path twin = tmp.resolve("twin");
+        Files.createDirectories(twin);
+        try (var files = Files.list(model)) {
+            for (Path f : files.toList()) Files.copy(f, twin.resolve(f.getFileName()));
+        }
+        assertOneLineError(CliTest.run("merge", model.toString(), twin.toString(), "--data", good.toString(), "--calib", "100000", "--out", tmp.resolve("m").toString()),
+                2, "--calib 100000 needs 50000 samples of task 1 but only 3 exist in the calibration data given with --data");
     }
 
     @Test
@@ -213,7 +239,7 @@ class ImportCliTest {
         Path bad = Files.writeString(tmp.resolve("bad.tsv"), "pos\tw2 w3\nno tab here\n");
         assertOneLineError(CliTest.run("eval", model.toString(), "--data", bad.toString()), 2, "bad.tsv:2", "label<TAB>text");
         assertOneLineError(CliTest.run("eval", model.toString(), "--data", tmp.toString()), 2, "--data " + tmp + " is a directory: text models read a TSV file");
-        assertOneLineError(CliTest.run("eval", model.toString(), "--data", tsv.toString(), "--eval-data", tmp.resolve("no.tsv").toString()), 2, "--eval-data " + tmp.resolve("no.tsv") + ": no such file");
+        assertOneLineError(CliTest.run("eval", model.toString(), "--data", tsv.toString(), "--eval-data", tmp.resolve("no.tsv").toString()), 2, "--eval-data " + tmp.resolve("no.tsv") + " does not exist (text data is a TSV file");
         Path notTok = Files.writeString(tmp.resolve("tok.json"), "{\"version\": \"1.0\"}");
         assertOneLineError(CliTest.run("import", "--family", "torch-text-encoder", fixture("text_pre.safetensors").toString(),
                 "--config", fixture("text_pre.config.json").toString(), "--tokenizer", notTok.toString(), "--out", tmp.resolve("t2").toString()), 2, "tok.json", "tokenizer");
@@ -224,6 +250,18 @@ class ImportCliTest {
                 "--config: 'nheads' is not a setting of family torch-text-encoder");
         assertOneLineError(CliTest.run("import", "--family", "torch-text-encoder", fixture("text_pre.safetensors").toString(),
                 "--tokenizer", fixture("tokenizer.json").toString(), "--out", tmp.resolve("t3").toString()), 2, "needs 'nhead' in --config");
+        // Values of --config are checked as --config values (they were blamed on the checkpoint, "headDim = Infinity").
+        String[][] values = {{"\"nhead\": 0", "--config: 'nhead' is 0, expected a whole number ≥ 1"}, {"\"nhead\": \"four\"", "--config: 'nhead' is \"four\", expected a whole number ≥ 1"},
+                {"\"nhead\": 2, \"max_length\": -16", "--config: 'max_length' is -16, expected a whole number ≥ 1"},
+                {"\"nhead\": 2, \"activation\": \"swish\"", "--config: 'activation' is \"swish\", expected one of relu, gelu"},
+                {"\"nhead\": 2, \"layer_norm_eps\": 0", "--config: 'layer_norm_eps' is 0, expected a number > 0"},
+                {"\"nhead\": 2, \"layer_norm_eps\": NaN", "not strict JSON"}};
+        for (String[] v : values) {
+            Path c = Files.writeString(tmp.resolve("cfg.json"), "{" + (v[0].contains("max_length") ? "" : "\"max_length\": 16, ") + v[0] + "}");
+            assertOneLineError(CliTest.run("import", "--family", "torch-text-encoder", fixture("text_pre.safetensors").toString(), "--config", c.toString(),
+                    "--tokenizer", fixture("tokenizer.json").toString(), "--out", tmp.resolve("t5").toString()), 2, v[1]);
+            assertThat(tmp.resolve("t5")).doesNotExist();
+        }
     }
 
     @Test

@@ -138,8 +138,13 @@ class ModelIOTest {
                     {"tasks[0].classes", "[0, 1, 2, 42]", "tasks[0].classes holds 42, but the dataset has classes 0-9"},
                     {"tasks[0].classes", "[0, 1, 1]", "lists a class twice"},
                     {"tasks", "[]", "tasks is empty (a model has at least one task)"},
-                    {"architecture", "{\"arch\": \"resnet\", \"depth\": \"eight\"}", "architecture is not an architecture ('eight' is not a number)"},
-                    {"tasks[0].classes", "[\"zero\", 1]", "tasks[0] is not a task ('zero' is not a number)"},
+                    {"architecture", "{\"arch\": \"resnet\", \"depth\": \"eight\"}", "architecture.depth is \"eight\", expected an integer"},
+                    {"architecture", "{\"arch\": \"mlp\", \"headScale\": \"big\"}", "architecture.headScale is \"big\", expected a number"},
+                    {"tasks[0].classes", "[\"zero\", 1]", "tasks[0].classes[0] is \"zero\", expected an integer"},
+                    {"tasks[0].classes", "[0.5, 1]", "tasks[0].classes[0] is 0.5, expected an integer"},
+                    {"training", "{\"testAccuracy\": -3.5}", "field 'training.testAccuracy' is -3.5, expected a fraction from 0 to 1"},
+                    {"training", "{\"testAccuracy\": \"high\"}", "field 'training.testAccuracy' is \"high\""},
+                    {"training", "7", "field 'training' is 7, expected an object"},
                     {"tasks[0].classNames", "[\"a\", \"b\"]", "tasks[0].classNames has 2 names for 5 classes"},
                     {"tasks[0].columns", "[0, 1, 2]", "tasks[0].columns has 3 entries for 5 classes"},
                     {"tasks[0].columns", "[0, 1, 2, 3, 204]", "tasks[0].columns holds 204, but output"}};
@@ -195,6 +200,67 @@ class ModelIOTest {
                 assertThatThrownBy(() -> ModelIO.load(dir, m)).isInstanceOf(UserException.class).hasMessageContaining(c[1])
                         .hasMessageNotContaining("Exception").hasMessageNotContaining("java.");
             }
+        }
+    }
+
+    /** Wrong JSON types inside the graph gave Gson text ("Expected BEGIN_ARRAY but was STRING", "For input string") or, for a boolean, a silent false. */
+    @Test
+    void wrongJsonTypesInTheGraphNameTheField() throws Exception {
+        try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("mlp", 1, 8), new int[] {1, 28, 28}, TASK, 1, m)) {
+            Path good = tmp.resolve("good3");
+            ModelIO.save(a, good, false);
+            String json = Files.readString(good.resolve("model.json"));
+            java.util.Map<String, java.util.function.Consumer<com.google.gson.JsonObject>> cases = new java.util.LinkedHashMap<>();
+            cases.put("graph.input is \"x\", expected an array", g -> g.addProperty("input", "x"));
+            cases.put("graph.input is [1, -28, 28], expected sizes of at least 1", g -> g.add("input", com.google.gson.JsonParser.parseString("[1,-28,28]")));
+            cases.put("graph.nodes is not an array", g -> g.add("nodes", new com.google.gson.JsonObject()));
+            cases.put("graph.nodes[1] is null, expected an object", g -> g.getAsJsonArray("nodes").set(1, com.google.gson.JsonNull.INSTANCE));
+            cases.put("graph.nodes[0].inputs is \"x\", expected an array", g -> g.getAsJsonArray("nodes").get(0).getAsJsonObject().addProperty("inputs", "x"));
+            cases.put("linear attribute out is \"sixty-four\", expected an integer", g -> linear(g).addProperty("out", "sixty-four"));
+            cases.put("linear attribute bias is \"yes\", expected true or false", g -> linear(g).addProperty("bias", "yes"));
+            cases.put("linear has no attribute 'outt'", g -> linear(g).addProperty("outt", 3));
+            cases.put("linear attribute 'in' is missing", g -> linear(g).remove("in"));
+            cases.put("graph.outputs[0] is 3, expected a string", g -> g.getAsJsonArray("outputs").set(0, new com.google.gson.JsonPrimitive(3)));
+            int k = 0;
+            for (var c : cases.entrySet()) {
+                com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+                c.getValue().accept(o.getAsJsonObject("graph"));
+                Path dir = tmp.resolve("graph" + k++);
+                Files.createDirectories(dir);
+                Files.copy(good.resolve(ModelIO.WEIGHTS), dir.resolve(ModelIO.WEIGHTS));
+                Files.writeString(dir.resolve("model.json"), o.toString());
+                assertThatThrownBy(() -> ModelIO.load(dir, m)).as(c.getKey()).isInstanceOf(UserException.class)
+                        .hasMessageContaining(dir.resolve("model.json") + ": invalid graph: ").hasMessageContaining(c.getKey());
+            }
+        }
+    }
+
+    private static com.google.gson.JsonObject linear(com.google.gson.JsonObject graph) {
+        for (var n : graph.getAsJsonArray("nodes")) if (n.getAsJsonObject().get("op").getAsString().equals("linear")) return n.getAsJsonObject();
+        throw new AssertionError("no linear node");
+    }
+
+    /** A FIFO or device given as a file blocked or was called "missing"; a non-UTF-8 byte gave "Input length = 3". */
+    @Test
+    void specialAndNonUtf8FilesAreNamedForWhatTheyAre() throws Exception {
+        try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("mlp", 1, 8), new int[] {1, 28, 28}, TASK, 1, m)) {
+            Path dir = tmp.resolve("special");
+            ModelIO.save(a, dir, false);
+            byte[] json = Files.readAllBytes(dir.resolve("model.json"));
+            byte[] latin = java.util.Arrays.copyOf(json, json.length + 1);
+            latin[json.length] = (byte) 0xe9;
+            Files.write(dir.resolve("model.json"), latin);
+            assertThatThrownBy(() -> ModelIO.load(dir, m)).hasMessage(dir.resolve("model.json") + ": not UTF-8 text (invalid byte 0xe9 at byte offset " + json.length + ")");
+            Files.write(dir.resolve("model.json"), json);
+            Files.delete(dir.resolve(ModelIO.WEIGHTS));
+            Files.createSymbolicLink(dir.resolve(ModelIO.WEIGHTS), Path.of("/dev/zero"));
+            assertThatThrownBy(() -> ModelIO.load(dir, m)).hasMessage(dir.resolve(ModelIO.WEIGHTS) + " is not a regular file (a FIFO, device or socket?)");
+            Files.delete(dir.resolve(ModelIO.WEIGHTS));
+            Files.createSymbolicLink(dir.resolve(ModelIO.WEIGHTS), dir.resolve("nothing-here"));
+            assertThatThrownBy(() -> ModelIO.load(dir, m)).hasMessage(dir.resolve(ModelIO.WEIGHTS) + " is a link to nothing");
+            Files.delete(dir.resolve("model.json"));
+            assertThat(new ProcessBuilder("mkfifo", dir.resolve("model.json").toString()).start().waitFor()).isZero();
+            assertThatThrownBy(() -> ModelIO.load(dir, m)).hasMessage(dir.resolve("model.json") + " is not a regular file (a FIFO, device or socket?)");
         }
     }
 

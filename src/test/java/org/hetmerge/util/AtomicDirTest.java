@@ -98,6 +98,13 @@ class AtomicDirTest {
         Files.writeString(legacy.resolve("NOTES.txt"), "my notes");
         assertThatThrownBy(() -> AtomicDir.requireWritable(legacy, true, java.util.List.of(), "model"))
                 .isInstanceOf(UserException.class).hasMessageContaining("holds NOTES.txt");
+
+        // A damaged manifest vouches for nothing, and the message says so (it said "none of model.json, …" beside a model.json).
+        Files.writeString(out.resolve(AtomicDir.MANIFEST), "{broken");
+        Files.delete(out.resolve("NOTES.txt"));
+        assertThatThrownBy(() -> AtomicDir.requireWritable(out, true, java.util.List.of(), "model"))
+                .isInstanceOf(UserException.class).hasMessageContaining("has a damaged " + AtomicDir.MANIFEST);
+        assertThat(Files.readString(out.resolve("model.json"))).isEqualTo("v1");
     }
 
     /**

@@ -59,7 +59,9 @@ public final class Zoo {
         String out;
         switch (spec.head()) {
             case "embedding" -> {
-                if (spec.embedDim() < 2) throw new UserException("--embed-dim must be at least 2");
+                if (spec.embedDim() < 2 || spec.embedDim() > MAX_UNITS) throw new UserException("--embed-dim must be 2 to " + MAX_UNITS + ", got " + spec.embedDim());
+                // A NaN or zero scale trains to NaN weights; caught here, before training, with the flag named.
+                if (!(spec.headScale() > 0) || Float.isInfinite(spec.headScale())) throw new UserException("--head-scale must be a finite number > 0, got " + spec.headScale());
                 b.add(names, "head.proj", new Linear(features, spec.embedDim(), true), last);
                 long seed = classVectorSeed(task.dataset(), spec.embedDim());
                 out = b.add(names, "head.cos", new CosineHead(spec.embedDim(), task.datasetClasses(), spec.headScale(), seed), "head.proj");
@@ -83,7 +85,9 @@ public final class Zoo {
         if (widths.isEmpty()) {
             if (spec.depth() < 1) throw new UserException("mlp needs --depth ≥ 1, got " + spec.depth());
             // An mlp's width is its unit count: 1.5 units would silently become 2 (or 1.4 one unit).
-            if (spec.width() != Math.rint(spec.width()) || spec.width() < 1) throw new UserException("mlp --width is the units per hidden layer, a whole number ≥ 1; got " + spec.width());
+            if (spec.width() != Math.rint(spec.width()) || spec.width() < 1 || spec.width() > MAX_UNITS) {
+                throw new UserException("mlp --width is the units per hidden layer, a whole number from 1 to " + MAX_UNITS + "; got " + fmt(spec.width()));
+            }
             int w = (int) Math.min(spec.width(), Integer.MAX_VALUE);
             widths = java.util.Collections.nCopies(spec.depth(), w);
         }
@@ -249,8 +253,14 @@ public final class Zoo {
     }
 
     static int scaled(int base, double w) {
-        if (!(w > 0)) throw new UserException("--width must be > 0, got " + w);
+        // Past 2^20 channels a layer's weight count overflows long before memory runs out.
+        if (!(w > 0) || base * w > MAX_UNITS) throw new UserException("--width must be > 0 and at most " + fmt((double) MAX_UNITS / base) + " here (" + base + " × width channels ≤ " + MAX_UNITS + "), got " + fmt(w));
         return Math.max(1, (int) Math.round(base * w));
+    }
+
+    /** A number as the user would have typed it: 1e12, not 1.0E12. */
+    static String fmt(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v).replace("E", "e");
     }
 
     /** Accumulates nodes and units while tracking shapes. */
