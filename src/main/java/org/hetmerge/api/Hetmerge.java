@@ -116,6 +116,73 @@ public final class Hetmerge implements AutoCloseable {
     }
 
     /**
+     * Starts a training run of a built-in architecture on a built-in dataset.
+     *
+     * @param arch mlp, resnet, vgg, vit or text
+     * @return a run to configure and {@link Training#run() run}
+     */
+    public Training train(String arch) {
+        return new Training(this, arch);
+    }
+
+    /**
+     * Starts scoring a model over chosen classes (the test split of its dataset, or brought data).
+     *
+     * @param model a loaded, trained, imported or merged model
+     * @return a scoring to configure and {@link Scoring#run() run}
+     */
+    public Scoring accuracy(Model model) {
+        return new Scoring(this, model);
+    }
+
+    /**
+     * Starts importing a PyTorch state dict saved as safetensors.
+     *
+     * @param family the architecture family's mapping file name (torchvision-resnet, torchvision-vgg, torchvision-vit, torch-text-encoder)
+     * @param checkpoint the .safetensors file
+     * @return an import to configure and {@link Importing#run() run}
+     */
+    public Importing importCheckpoint(String family, Path checkpoint) {
+        return new Importing(this, family, checkpoint);
+    }
+
+    /**
+     * Writes a model as PyTorch can load it: the state dict in the original family's names, its
+     * constructor config, and export.json (see {@code python/hetmerge_torch.py load_export}).
+     *
+     * @param model an imported model, or a merge of imported models
+     * @param dir the output directory, written all or nothing
+     * @param replace replace an existing export there (never anything else)
+     * @return null, or why no torchvision constructor makes this model (the state dict is written all the same)
+     */
+    public String export(Model model, Path dir, boolean replace) {
+        return export(model, dir, replace, model.name());
+    }
+
+    /**
+     * As {@link #export(Model, Path, boolean)}, naming the model's origin in export.json.
+     *
+     * @param model an imported model, or a merge of imported models
+     * @param dir the output directory, written all or nothing
+     * @param replace replace an existing export there (never anything else)
+     * @param source how export.json names where the model came from (e.g. its directory)
+     * @return null, or why no torchvision constructor makes this model
+     */
+    public String export(Model model, Path dir, boolean replace, String source) {
+        String[] why = new String[1];
+        AtomicDir.write(dir, replace, tmp -> why[0] = org.hetmerge.interop.Exporter.export(model, tmp, source).notConstructible());
+        return why[0];
+    }
+
+    Path dataDir() {
+        return dataDir;
+    }
+
+    NDManager manager() {
+        return manager;
+    }
+
+    /**
      * Writes a model directory, all or nothing.
      *
      * @param model the model

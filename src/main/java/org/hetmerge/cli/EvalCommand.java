@@ -1,18 +1,11 @@
 package org.hetmerge.cli;
 
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.hetmerge.data.Datasets;
-import org.hetmerge.data.Splits;
 import org.hetmerge.model.Task;
-import org.hetmerge.eval.Accuracy;
 import org.hetmerge.model.Model;
-import org.hetmerge.model.ModelIO;
 import org.hetmerge.model.TaskHead;
-import org.hetmerge.util.Torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,15 +34,11 @@ public final class EvalCommand implements Callable<Integer> {
 
     public Integer call() {
         Main.applyCommon(common);
-        try (NDManager mgr = Torch.newManager(); Model loadedModel = ModelIO.load(model, mgr)) {
-            org.hetmerge.eval.ModelData.Loaded loaded = org.hetmerge.eval.ModelData.load(List.of(loadedModel), List.of(model.toString()), common.dataDir, dataOptions.data, dataOptions.evalData);
-            Model m = loaded.models().get(0);
-            Splits data = loaded.data();
-            for (String n : loaded.notes()) System.err.println("hetmerge: note: " + n);
-            List<Integer> cls = classes != null
-                    ? org.hetmerge.data.Classes.parse(classes, data.info())
-                    : m.tasks().stream().flatMap(t -> t.task().classes().stream()).distinct().toList();
-            Accuracy.Result r = Accuracy.evaluate(m, data, cls, batchSize);
+        try (org.hetmerge.api.Hetmerge hm = org.hetmerge.api.Hetmerge.open(common.dataDir)) {
+            Model m = hm.load(model);
+            org.hetmerge.api.Scoring.Scored r = hm.accuracy(m).classes(classes).data(dataOptions.data).evalData(dataOptions.evalData)
+                    .batchSize(batchSize).label(model.toString()).run();
+            for (String n : r.notes()) System.err.println("hetmerge: note: " + n);
             if (json) {
                 JsonObject o = new JsonObject();
                 o.addProperty("accuracy", r.accuracy());

@@ -1,14 +1,10 @@
 package org.hetmerge.cli;
 
-import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.hetmerge.interop.Exporter;
 import org.hetmerge.model.Model;
-import org.hetmerge.model.ModelIO;
 import org.hetmerge.util.AtomicDir;
 import org.hetmerge.util.Progress;
-import org.hetmerge.util.Torch;
 import org.hetmerge.util.UserException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,11 +35,11 @@ public final class ExportCommand implements Callable<Integer> {
         Main.applyCommon(common);
         if (!to.equals("torch")) throw new UserException("--to '" + to + "' is not a format hetmerge exports (known: torch)");
         AtomicDir.requireWritable(out, force, java.util.List.of(model), "export");
-        try (NDManager mgr = Torch.newManager(); Model m = ModelIO.load(model, mgr)) {
-            Exporter.Result[] r = new Exporter.Result[1];
-            AtomicDir.write(out, force, tmp -> r[0] = Exporter.export(m, tmp, model.toString()));
-            if (r[0].notConstructible() != null) {
-                Progress.info("warning: no torchvision constructor makes this model (" + r[0].notConstructible() + "); the state dict is written, export.json says why");
+        try (org.hetmerge.api.Hetmerge hm = org.hetmerge.api.Hetmerge.open(common.dataDir)) {
+            Model m = hm.load(model);
+            String notConstructible = hm.export(m, out, force, model.toString());
+            if (notConstructible != null) {
+                Progress.info("warning: no torchvision constructor makes this model (" + notConstructible + "); the state dict is written, export.json says why");
             }
             System.out.println("exported " + model + " → " + out + " (" + m.tasks().size() + " task head" + (m.tasks().size() > 1 ? "s" : "") + ")");
         }

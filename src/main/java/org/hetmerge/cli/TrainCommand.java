@@ -1,24 +1,14 @@
 package org.hetmerge.cli;
 
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.hetmerge.data.DatasetInfo;
-import org.hetmerge.data.Datasets;
-import org.hetmerge.data.Splits;
 import org.hetmerge.model.Task;
-import org.hetmerge.eval.Accuracy;
-import org.hetmerge.model.Model;
 import org.hetmerge.model.ModelIO;
-import org.hetmerge.model.zoo.ArchSpec;
-import org.hetmerge.train.Recipe;
-import org.hetmerge.train.Trainer;
-import org.hetmerge.train.TrainJob;
+import org.hetmerge.api.Hetmerge;
+import org.hetmerge.api.Training;
 import org.hetmerge.util.AtomicDir;
-import org.hetmerge.util.Torch;
-import org.hetmerge.util.UserException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -108,67 +98,28 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         Main.applyCommon(common);
         AtomicDir.requireWritable(out, force, java.util.List.of(), "model");
-        DatasetInfo info = Datasets.info(dataset, maxLength);
-        Task task = Task.of(info.name(), info.classNames(), org.hetmerge.data.Classes.parse(classes, info));
-        if (task.classes().size() < 2) throw new UserException("--classes " + classes + " names one class: a task to learn needs at least 2");
-        boolean text = Datasets.isText(dataset);
-        if (text != arch.equals("text")) {
-            throw new UserException(text ? "--dataset " + dataset + " holds text: use --arch text" : "--arch text needs a text dataset (--dataset wordnet)");
-        }
-        org.hetmerge.data.Vocabulary vocabulary = null;
-        Splits data;
-        if (text) {
-            org.hetmerge.data.WordNet.Loaded l = org.hetmerge.data.WordNet.load(common.dataDir, vocab, maxLength);
-            data = l.splits();
-            vocabulary = l.vocabulary();
-        } else {
-            data = Datasets.images(dataset, common.dataDir);
-        }
-        ArchSpec spec = archSpec(vocabulary == null ? 0 : vocabulary.size());
-        boolean transformer = arch.equals("vit") || arch.equals("text");
-        String opt = optimizer != null ? optimizer : transformer ? "adamw" : "sgd";
-        // AdamW's usual step size is ~100× SGD's; an unset --lr follows the optimizer.
-        double peak = lr != null ? lr : opt.equals("adamw") ? 2e-3 : 0.1;
-        double wd = weightDecay != null ? weightDecay : opt.equals("adamw") ? 0.05 : 5e-4;
-        Recipe recipe = new Recipe(epochs, batchSize, peak, momentum, wd, schedule, warmup, augment != null && augment, seed, limit, opt);
-        try (NDManager mgr = Torch.newManager()) {
-            TrainJob.Result job = TrainJob.run(spec, task, recipe, data, vocabulary, CliArgs.command(), mgr);
-            Model fresh = job.model();
-            Trainer.Result r = job.training();
-            Accuracy.Result acc = job.accuracy();
-            ModelIO.save(fresh, out, force);
+        try (Hetmerge hm = Hetmerge.open(common.dataDir)) {
+            Training t = hm.train(arch).dataset(dataset).classes(classes).head(head).embedDim(embedDim).headScale(headScale)
+                    .heads(heads).patch(patch).mlpRatio(mlpRatio).pool(pool).maxLength(maxLength).vocab(vocab).widths(widths)
+                    .optimizer(optimizer).epochs(epochs).batchSize(batchSize).lr(lr).momentum(momentum).weightDecay(weightDecay)
+                    .schedule(schedule).warmup(warmup).augment(augment != null && augment).limit(limit).seed(seed).command(CliArgs.command());
+            if (depth != null) t.depth(depth);
+            if (width != null) t.width(width);
+            Training.Trained r = t.run();
+            ModelIO.save(r.model(), out, force);
             if (json) {
                 JsonObject o = new JsonObject();
                 o.addProperty("model", out.toString());
-                o.addProperty("accuracy", acc.accuracy());
-                o.addProperty("samples", acc.samples());
+                o.addProperty("accuracy", r.testAccuracy());
+                o.addProperty("samples", r.testSamples());
                 o.addProperty("seconds", r.seconds());
-                o.addProperty("imagesPerSecond", r.imagesPerSecond());
+                o.addProperty("imagesPerSecond", r.samplesPerSecond());
                 System.out.println(o);
             } else {
                 System.out.printf("test accuracy %.2f%% on %d test samples (classes %s); %.0f s, %.0f samples/s; saved to %s%n",
-                        100 * acc.accuracy(), acc.samples(), task.classesLabel(), r.seconds(), r.imagesPerSecond(), out);
+                        100 * r.testAccuracy(), r.testSamples(), r.model().tasks().get(0).task().classesLabel(), r.seconds(), r.samplesPerSecond(), out);
             }
         }
         return 0;
-    }
-
-    ArchSpec archSpec(int vocabularySize) {
-        int d = depth != null ? depth : switch (arch) {
-            case "resnet" -> 20;
-            case "vgg" -> 11;
-            case "vit", "text" -> 4;
-            default -> 2;
-        };
-        double w = width != null ? width : arch.equals("mlp") ? 256 : arch.equals("vit") || arch.equals("text") ? 64 : 1;
-        if (widths != null && !arch.equals("mlp")) throw new UserException("--widths is for --arch mlp only");
-        ArchSpec.Transformer t = null;
-        if (arch.equals("vit") || arch.equals("text")) {
-            int h = heads != null ? heads : Math.max(1, (int) w / 16);
-            t = new ArchSpec.Transformer(h, patch, mlpRatio, maxLength, vocabularySize, pool);
-        } else if (heads != null) {
-            throw new UserException("--heads is for --arch vit or text only");
-        }
-        return new ArchSpec(arch, d, w, widths, head, embedDim, headScale, t);
     }
 }

@@ -178,7 +178,8 @@ public final class SafeTensors {
             throw new UserException(where + ": malformed header entry " + t);
         }
         Entry e = new Entry(name, dt, shape, begin, end);
-        if (begin < 0 || end < begin || end > dataLength) {
+        if (end < begin && begin >= 0) throw new UserException(where + ": data_offsets [" + begin + ", " + end + "] end before they begin");
+        if (begin < 0 || end > dataLength) {
             throw new UserException(where + ": data_offsets [" + begin + ", " + end + "] lie outside the " + dataLength + " data bytes of the file");
         }
         long bytes;

@@ -44,4 +44,16 @@ class SafeTensorsTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SafeTensors.header(f)).isInstanceOf(UserException.class)
                 .hasMessage(f + ": safetensors header lists 'w' twice");
     }
+
+    /** Reversed offsets are said to be reversed (they were called "outside the data bytes", which they were not). */
+    @Test
+    void reversedOffsetsAreNamedAsSuch() throws Exception {
+        String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}";
+        ByteBuffer b = ByteBuffer.allocate(8 + header.length() + 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(header.length()).put(header.getBytes(StandardCharsets.US_ASCII)).putFloat(1f);
+        Path f = tmp.resolve("rev.safetensors");
+        Files.write(f, b.array());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SafeTensors.header(f)).isInstanceOf(UserException.class)
+                .hasMessageEndingWith("data_offsets [4, 0] end before they begin");
+    }
 }
