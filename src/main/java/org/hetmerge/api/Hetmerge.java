@@ -169,6 +169,8 @@ public final class Hetmerge implements AutoCloseable {
      * @return null, or why no torchvision constructor makes this model
      */
     public String export(Model model, Path dir, boolean replace, String source) {
+        // Refused before any work when dir holds something else (a model): the kind check at the rename would come after the export.
+        AtomicDir.requireWritable(dir, replace, List.of(), "export");
         String[] why = new String[1];
         AtomicDir.write(dir, replace, tmp -> why[0] = org.hetmerge.interop.Exporter.export(model, tmp, source).notConstructible());
         return why[0];
@@ -190,6 +192,17 @@ public final class Hetmerge implements AutoCloseable {
      */
     public void save(Model model, Path dir) {
         ModelIO.save(model, dir, false);
+    }
+
+    /**
+     * Writes a model directory, all or nothing.
+     *
+     * @param model the model
+     * @param dir where to write it
+     * @param replace replace an existing hetmerge model there (never a directory hetmerge did not write, an input, or one holding files it did not write)
+     */
+    public void save(Model model, Path dir, boolean replace) {
+        ModelIO.save(model, dir, replace);
     }
 
     /**

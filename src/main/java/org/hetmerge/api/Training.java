@@ -17,33 +17,50 @@ import org.hetmerge.util.UserException;
  * tests the model. Defaults are {@code hetmerge train}'s; every setter returns this run.
  */
 public final class Training {
+    // The defaults, public so that the CLI shows and uses the same values (its options are built from them).
+    public static final String DEFAULT_HEAD = "embedding";
+    public static final int DEFAULT_EMBED_DIM = 64;
+    public static final double DEFAULT_HEAD_SCALE = 16;
+    public static final String DEFAULT_DATASET = "fashion-mnist";
+    public static final int DEFAULT_PATCH = 7;
+    public static final double DEFAULT_MLP_RATIO = 2;
+    public static final String DEFAULT_POOL = "mean";
+    public static final int DEFAULT_MAX_LENGTH = 32;
+    public static final int DEFAULT_VOCAB = 8192;
+    public static final int DEFAULT_EPOCHS = 3;
+    public static final int DEFAULT_BATCH_SIZE = 128;
+    public static final double DEFAULT_MOMENTUM = 0.9;
+    public static final String DEFAULT_SCHEDULE = "cosine";
+    public static final double DEFAULT_WARMUP = 0.1;
+    public static final long DEFAULT_SEED = 1;
+
     private final Hetmerge session;
     private final String arch;
     private Integer depth;
     private Double width;
     private List<Integer> widths;
-    private String head = "embedding";
-    private int embedDim = 64;
-    private float headScale = 16;
-    private String dataset = "fashion-mnist";
+    private String head = DEFAULT_HEAD;
+    private int embedDim = DEFAULT_EMBED_DIM;
+    private double headScale = DEFAULT_HEAD_SCALE;
+    private String dataset = DEFAULT_DATASET;
     private Integer heads;
-    private int patch = 7;
-    private double mlpRatio = 2;
-    private String pool = "mean";
-    private int maxLength = 32;
-    private int vocab = 8192;
+    private int patch = DEFAULT_PATCH;
+    private double mlpRatio = DEFAULT_MLP_RATIO;
+    private String pool = DEFAULT_POOL;
+    private int maxLength = DEFAULT_MAX_LENGTH;
+    private int vocab = DEFAULT_VOCAB;
     private String optimizer;
     private String classes;
-    private int epochs = 3;
-    private int batchSize = 128;
+    private int epochs = DEFAULT_EPOCHS;
+    private int batchSize = DEFAULT_BATCH_SIZE;
     private Double lr;
-    private double momentum = 0.9;
+    private double momentum = DEFAULT_MOMENTUM;
     private Double weightDecay;
-    private String schedule = "cosine";
-    private double warmup = 0.1;
+    private String schedule = DEFAULT_SCHEDULE;
+    private double warmup = DEFAULT_WARMUP;
     private boolean augment;
     private int limit;
-    private long seed = 1;
+    private long seed = DEFAULT_SEED;
     private String command;
 
     Training(Hetmerge session, String arch) {
@@ -63,11 +80,8 @@ public final class Training {
     public record Trained(Model model, double testAccuracy, long testSamples, double seconds, double samplesPerSecond) {}
 
     /**
-
      * @param n mlp: hidden layers; resnet: 6n+2; vgg: 11, 13 or 16; vit/text: encoder layers
-
      * @return this run
-
      */
     public Training depth(int n) {
         this.depth = n;
@@ -75,11 +89,8 @@ public final class Training {
     }
 
     /**
-
      * @param w resnet/vgg: channel multiplier; mlp: units per layer; vit/text: model dimension
-
      * @return this run
-
      */
     public Training width(double w) {
         this.width = w;
@@ -87,11 +98,8 @@ public final class Training {
     }
 
     /**
-
      * @param units mlp only: explicit hidden widths
-
      * @return this run
-
      */
     public Training widths(List<Integer> units) {
         this.widths = units == null ? null : List.copyOf(units);
@@ -99,11 +107,8 @@ public final class Training {
     }
 
     /**
-
      * @param kind "embedding" (shared class vectors) or "linear"
-
      * @return this run
-
      */
     public Training head(String kind) {
         this.head = kind;
@@ -111,11 +116,8 @@ public final class Training {
     }
 
     /**
-
      * @param dim embedding head dimension
-
      * @return this run
-
      */
     public Training embedDim(int dim) {
         this.embedDim = dim;
@@ -123,23 +125,19 @@ public final class Training {
     }
 
     /**
-
      * @param scale cosine logit scale of the embedding head
-
      * @return this run
-
      */
-    public Training headScale(float scale) {
+    public Training headScale(double scale) {
+        // Checked here, before the cast to float: 1e300 would otherwise become "Infinity".
+        if (!(scale > 0) || scale > Float.MAX_VALUE) throw new UserException("--head-scale must be a finite number > 0, got " + scale);
         this.headScale = scale;
         return this;
     }
 
     /**
-
      * @param name "fashion-mnist" or "wordnet"
-
      * @return this run
-
      */
     public Training dataset(String name) {
         this.dataset = name;
@@ -147,11 +145,8 @@ public final class Training {
     }
 
     /**
-
      * @param n vit/text: attention heads per layer (divides the width)
-
      * @return this run
-
      */
     public Training heads(Integer n) {
         this.heads = n;
@@ -159,11 +154,8 @@ public final class Training {
     }
 
     /**
-
      * @param pixels vit: patch size
-
      * @return this run
-
      */
     public Training patch(int pixels) {
         this.patch = pixels;
@@ -171,11 +163,8 @@ public final class Training {
     }
 
     /**
-
      * @param ratio vit/text: MLP hidden width over the width
-
      * @return this run
-
      */
     public Training mlpRatio(double ratio) {
         this.mlpRatio = ratio;
@@ -183,11 +172,8 @@ public final class Training {
     }
 
     /**
-
      * @param mode vit: "mean" or "cls"; text: "mean"
-
      * @return this run
-
      */
     public Training pool(String mode) {
         this.pool = mode;
@@ -195,11 +181,8 @@ public final class Training {
     }
 
     /**
-
      * @param tokens text: tokens per sequence
-
      * @return this run
-
      */
     public Training maxLength(int tokens) {
         this.maxLength = tokens;
@@ -207,11 +190,8 @@ public final class Training {
     }
 
     /**
-
      * @param words text: vocabulary size
-
      * @return this run
-
      */
     public Training vocab(int words) {
         this.vocab = words;
@@ -219,11 +199,8 @@ public final class Training {
     }
 
     /**
-
      * @param name "sgd" or "adamw" (default: adamw for vit/text, sgd otherwise)
-
      * @return this run
-
      */
     public Training optimizer(String name) {
         this.optimizer = name;
@@ -231,11 +208,8 @@ public final class Training {
     }
 
     /**
-
      * @param spec task classes: "0-4", "0,2,4" or names (required)
-
      * @return this run
-
      */
     public Training classes(String spec) {
         this.classes = spec;
@@ -243,11 +217,8 @@ public final class Training {
     }
 
     /**
-
      * @param n epochs
-
      * @return this run
-
      */
     public Training epochs(int n) {
         this.epochs = n;
@@ -255,11 +226,8 @@ public final class Training {
     }
 
     /**
-
      * @param samples samples per step
-
      * @return this run
-
      */
     public Training batchSize(int samples) {
         this.batchSize = samples;
@@ -267,11 +235,8 @@ public final class Training {
     }
 
     /**
-
      * @param rate peak learning rate (default 0.1 with sgd, 0.002 with adamw)
-
      * @return this run
-
      */
     public Training lr(Double rate) {
         this.lr = rate;
@@ -279,11 +244,8 @@ public final class Training {
     }
 
     /**
-
      * @param m SGD momentum in [0, 1)
-
      * @return this run
-
      */
     public Training momentum(double m) {
         this.momentum = m;
@@ -291,11 +253,8 @@ public final class Training {
     }
 
     /**
-
      * @param wd weight decay (default 5e-4 with sgd, 0.05 with adamw)
-
      * @return this run
-
      */
     public Training weightDecay(Double wd) {
         this.weightDecay = wd;
@@ -303,11 +262,8 @@ public final class Training {
     }
 
     /**
-
      * @param name "cosine" or "onecycle"
-
      * @return this run
-
      */
     public Training schedule(String name) {
         this.schedule = name;
@@ -315,11 +271,8 @@ public final class Training {
     }
 
     /**
-
      * @param fraction warm-up share of all steps, in [0, 1)
-
      * @return this run
-
      */
     public Training warmup(double fraction) {
         this.warmup = fraction;
@@ -327,11 +280,8 @@ public final class Training {
     }
 
     /**
-
      * @param on random crop and flip
-
      * @return this run
-
      */
     public Training augment(boolean on) {
         this.augment = on;
@@ -339,11 +289,8 @@ public final class Training {
     }
 
     /**
-
      * @param samples train on at most this many samples (0: all)
-
      * @return this run
-
      */
     public Training limit(int samples) {
         this.limit = samples;
@@ -351,11 +298,8 @@ public final class Training {
     }
 
     /**
-
      * @param s seed of initialization, order and augmentation
-
      * @return this run
-
      */
     public Training seed(long s) {
         this.seed = s;
@@ -363,11 +307,8 @@ public final class Training {
     }
 
     /**
-
      * @param line the command recorded in the model's provenance (null: none)
-
      * @return this run
-
      */
     public Training command(String line) {
         this.command = line;
@@ -424,6 +365,6 @@ public final class Training {
         } else if (heads != null) {
             throw new UserException("--heads is for --arch vit or text only");
         }
-        return new ArchSpec(arch, d, w, widths, head, embedDim, headScale, t);
+        return new ArchSpec(arch, d, w, widths, head, embedDim, (float) headScale, t);
     }
 }

@@ -79,18 +79,13 @@ public final class ImportCommand implements Callable<Integer> {
         if (config != null) inputs.add(config);
         if (tokenizer != null) inputs.add(tokenizer);
         AtomicDir.requireWritable(out, force, inputs, "model");
-        // A FIFO or device would block the read for ever: only regular files are read.
-        for (Path f : new Path[] {config, tokenizer}) {
-            String why = f == null ? null : org.hetmerge.util.InputFiles.whyNotRegular(f);
-            if (why != null) throw new UserException((f == config ? "--config " : "--tokenizer ") + f + " " + why);
-        }
         try (org.hetmerge.api.Hetmerge hm = org.hetmerge.api.Hetmerge.open(common.dataDir)) {
             org.hetmerge.api.Importing.Imported imported = hm.importCheckpoint(family, checkpoint).config(config == null ? null : readConfig(config))
                     .inputSize(inputSize).mean(mean).std(std).classNames(classes == null ? null : parseNames(classes)).tokenizer(tokenizer)
                     .name(name).command(CliArgs.command()).run();
             Model m = imported.model();
             imported.notes().forEach(n -> System.err.println("hetmerge: note: " + n));
-            ModelIO.save(m, out, force);
+            hm.save(m, out, force);
             System.out.printf("imported %s (%s): %,d parameters, %d nodes, %d units, input %s, %d classes → %s%n", checkpoint, family,
                     m.graph().parameterCount(), m.graph().nodes().size(), m.graph().units().size(),
                     org.hetmerge.model.op.Op.shapeString(m.graph().inputShape()), m.tasks().get(0).task().classes().size(), out);

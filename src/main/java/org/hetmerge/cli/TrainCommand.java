@@ -35,34 +35,34 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--widths", split = ",", paramLabel = "N", description = "mlp only: explicit hidden widths, e.g. 512,256.")
     List<Integer> widths;
 
-    @Option(names = "--head", defaultValue = "embedding", description = "Head: embedding (shared class vectors, default) or linear.")
+    @Option(names = "--head", defaultValue = Training.DEFAULT_HEAD, description = "Head: embedding (shared class vectors, default) or linear.")
     String head;
 
-    @Option(names = "--embed-dim", defaultValue = "64", description = "Embedding head dimension (default ${DEFAULT-VALUE}).")
+    @Option(names = "--embed-dim", defaultValue = "" + Training.DEFAULT_EMBED_DIM, description = "Embedding head dimension (default ${DEFAULT-VALUE}).")
     int embedDim;
 
-    @Option(names = "--head-scale", defaultValue = "16", description = "Cosine logit scale of the embedding head (default ${DEFAULT-VALUE}).")
-    float headScale;
+    @Option(names = "--head-scale", defaultValue = "" + Training.DEFAULT_HEAD_SCALE, description = "Cosine logit scale of the embedding head (default ${DEFAULT-VALUE}).")
+    double headScale;
 
-    @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "Dataset: fashion-mnist or wordnet (default ${DEFAULT-VALUE}).")
+    @Option(names = "--dataset", defaultValue = Training.DEFAULT_DATASET, description = "Dataset: fashion-mnist or wordnet (default ${DEFAULT-VALUE}).")
     String dataset;
 
     @Option(names = "--heads", description = "vit/text: attention heads per layer (must divide --width; default width/16).")
     Integer heads;
 
-    @Option(names = "--patch", defaultValue = "7", description = "vit: patch size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--patch", defaultValue = "" + Training.DEFAULT_PATCH, description = "vit: patch size (default ${DEFAULT-VALUE}).")
     int patch;
 
-    @Option(names = "--mlp-ratio", defaultValue = "2", description = "vit/text: MLP hidden width / width (default ${DEFAULT-VALUE}).")
+    @Option(names = "--mlp-ratio", defaultValue = "" + Training.DEFAULT_MLP_RATIO, description = "vit/text: MLP hidden width / width (default ${DEFAULT-VALUE}).")
     double mlpRatio;
 
-    @Option(names = "--pool", defaultValue = "mean", description = "vit: mean or cls token pooling; text: mean (default ${DEFAULT-VALUE}).")
+    @Option(names = "--pool", defaultValue = Training.DEFAULT_POOL, description = "vit: mean or cls token pooling; text: mean (default ${DEFAULT-VALUE}).")
     String pool;
 
-    @Option(names = "--max-length", defaultValue = "32", description = "text: tokens per sequence, longer texts are cut (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-length", defaultValue = "" + Training.DEFAULT_MAX_LENGTH, description = "text: tokens per sequence, longer texts are cut (default ${DEFAULT-VALUE}).")
     int maxLength;
 
-    @Option(names = "--vocab", defaultValue = "8192", description = "text: vocabulary size, the most frequent training words (default ${DEFAULT-VALUE}).")
+    @Option(names = "--vocab", defaultValue = "" + Training.DEFAULT_VOCAB, description = "text: vocabulary size, the most frequent training words (default ${DEFAULT-VALUE}).")
     int vocab;
 
     @Option(names = "--optimizer", description = "sgd or adamw (default: adamw for vit/text, sgd otherwise).")
@@ -71,17 +71,17 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--classes", required = true, description = "Task classes: 0-4, 0,2,4 or names.")
     String classes;
 
-    @Option(names = "--epochs", defaultValue = "3") int epochs;
-    @Option(names = "--batch-size", defaultValue = "128") int batchSize;
+    @Option(names = "--epochs", defaultValue = "" + Training.DEFAULT_EPOCHS) int epochs;
+    @Option(names = "--batch-size", defaultValue = "" + Training.DEFAULT_BATCH_SIZE) int batchSize;
     @Option(names = "--lr", description = "Peak learning rate (default 0.1 with sgd, 0.002 with adamw).") Double lr;
-    @Option(names = "--momentum", defaultValue = "0.9") double momentum;
+    @Option(names = "--momentum", defaultValue = "" + Training.DEFAULT_MOMENTUM) double momentum;
     @Option(names = "--weight-decay", description = "Weight decay on weights (default 5e-4 with sgd, 0.05 with adamw).") Double weightDecay;
-    @Option(names = "--schedule", defaultValue = "cosine", description = "cosine (warm-up + cosine) or onecycle.") String schedule;
-    @Option(names = "--warmup", defaultValue = "0.1", description = "Warm-up fraction of all steps (cosine).") double warmup;
+    @Option(names = "--schedule", defaultValue = Training.DEFAULT_SCHEDULE, description = "cosine (warm-up + cosine) or onecycle.") String schedule;
+    @Option(names = "--warmup", defaultValue = "" + Training.DEFAULT_WARMUP, description = "Warm-up fraction of all steps (cosine).") double warmup;
     @Option(names = "--augment", negatable = true, description = "Random crop (pad 2) and horizontal flip (default off: with 3-epoch schedules it costs accuracy, see README).")
     Boolean augment;
     @Option(names = "--limit", defaultValue = "0", description = "Train on at most N images (0 = all).") int limit;
-    @Option(names = "--seed", defaultValue = "1", description = "Seed for initialization, shuffling and augmentation (default ${DEFAULT-VALUE}).") long seed;
+    @Option(names = "--seed", defaultValue = "" + Training.DEFAULT_SEED, description = "Seed for initialization, shuffling and augmentation (default ${DEFAULT-VALUE}).") long seed;
 
     @Option(names = {"-o", "--out"}, required = true, description = "Output model directory.")
     Path out;
@@ -106,7 +106,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (depth != null) t.depth(depth);
             if (width != null) t.width(width);
             Training.Trained r = t.run();
-            ModelIO.save(r.model(), out, force);
+            hm.save(r.model(), out, force);
             if (json) {
                 JsonObject o = new JsonObject();
                 o.addProperty("model", out.toString());

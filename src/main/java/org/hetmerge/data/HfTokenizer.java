@@ -20,12 +20,9 @@ public final class HfTokenizer {
 
     /** Reads the file and checks that the tokenizers library accepts it; returns its text. */
     public static String check(Path file) {
-        String json;
-        try {
-            json = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UserException("--tokenizer " + file + ": cannot read (" + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()) + ")");
-        }
+        String why = org.hetmerge.util.InputFiles.whyNotRegular(file);
+        if (why != null) throw new UserException("--tokenizer " + file + " " + why);
+        String json = org.hetmerge.util.InputFiles.readUtf8(file, org.hetmerge.util.JsonFiles.MAX_BYTES);
         try (HuggingFaceTokenizer t = open(json)) {
             t.encode("check");
         } catch (RuntimeException | IOException e) {

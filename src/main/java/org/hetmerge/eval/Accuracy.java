@@ -84,7 +84,12 @@ public final class Accuracy {
                 Executor.Result r = Executor.run(m.graph(), m.params(), input, OpContext.Mode.EVAL, 0.9f, Set.of());
                 NDArray scores = null;
                 for (Map.Entry<String, NDArray> e : select.entrySet()) {
-                    NDArray part = r.outputs().get(e.getKey()).matMul(e.getValue());
+                    NDArray out = r.outputs().get(e.getKey());
+                    // NaN or ∞ scores would be counted as wrong predictions without a word (3e38 weights gave 0 %, exit 0).
+                    if (out.isNaN().any().getBoolean() || out.isInfinite().any().getBoolean()) {
+                        throw new org.hetmerge.util.UserException(m.name() + ": output '" + e.getKey() + "' has non-finite scores on the evaluation data (weights or activations overflow float32)");
+                    }
+                    NDArray part = out.matMul(e.getValue());
                     scores = scores == null ? part : scores.add(part);
                 }
                 int[] pred = scores.argMax(1).toType(DataType.INT32, false).toIntArray();

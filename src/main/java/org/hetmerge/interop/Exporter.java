@@ -70,7 +70,7 @@ public final class Exporter {
             Map<String, Object> settings = settings(imp, m, exp);
             Map<String, long[]> shapes = new LinkedHashMap<>();
             sd.forEach((k, v) -> shapes.put(k, v.getShape().getShape()));
-            GraphTemplate.Result plan = Importer.plan(family, Path.of("export of " + source), shapes, settings);
+            GraphTemplate.Result plan = Importer.plan(family, Path.of("export of " + source), shapes, settings, source + " import.settings");
             Importer.checkCoverage(family, Path.of("export of " + source), plan, shapes);
             Expr.Scope scope = scope(shapes, plan.vars());
             String why = failedCheck(exp, scope);

@@ -94,7 +94,7 @@ public record Family(String name, String kind, JsonObject spec) {
     /**
      * Why {@code value} is not a valid {@code --config} value of setting {@code key} (null: it is,
      * or the family states no rule for it). Rules are data in the family file ("checks"): "integer
-     * >= 1", "integer >= 0", "number > 0", "boolean", "numbers", "numbers > 0", or a list of the
+     * >= 1", "integer >= 0", "integer LO..HI", "number > 0", "boolean", "numbers", "numbers > 0", or a list of the
      * allowed strings — so a bad value is blamed on --config, not on the checkpoint the graph is
      * built from later.
      */
@@ -107,6 +107,11 @@ public record Family(String name, String kind, JsonObject spec) {
             return allowed.contains(String.valueOf(value)) && !(value instanceof Number) ? null : "one of " + String.join(", ", allowed);
         }
         String r = rule.getAsString();
+        java.util.regex.Matcher range = java.util.regex.Pattern.compile("integer (\\d+)\\.\\.(\\d+)").matcher(r);
+        if (range.matches()) {
+            long lo = Long.parseLong(range.group(1)), hi = Long.parseLong(range.group(2));
+            return value instanceof Long l && l >= lo && l <= hi ? null : "a whole number from " + lo + " to " + hi;
+        }
         boolean ok = switch (r) {
             case "integer >= 1" -> value instanceof Long l && l >= 1;
             case "integer >= 0" -> value instanceof Long l && l >= 0;

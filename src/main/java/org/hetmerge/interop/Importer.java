@@ -42,12 +42,17 @@ public final class Importer {
 
     /** The graph and the tensor map, without reading tensor data (used by import and to check exports). */
     static GraphTemplate.Result plan(Family family, Path file, Map<String, long[]> shapes, Map<String, Object> settings) {
+        return plan(family, file, shapes, settings, "--config");
+    }
+
+    /** As {@link #plan(Family, Path, Map, Map)}, with {@code from} naming where the settings came from (for messages). */
+    static GraphTemplate.Result plan(Family family, Path file, Map<String, long[]> shapes, Map<String, Object> settings, String from) {
         java.util.Set<String> known = family.settings();
         for (String k : settings.keySet()) {
             // A misspelt key ("nheads") would silently leave the default in place.
-            if (!known.contains(k)) throw new UserException("--config: '" + k + "' is not a setting of family " + family.name() + " (settings: " + String.join(", ", known) + ")");
+            if (!known.contains(k)) throw new UserException(from + ": '" + k + "' is not a setting of family " + family.name() + " (settings: " + String.join(", ", known) + ")");
             String problem = family.settingProblem(k, settings.get(k));
-            if (problem != null) throw new UserException("--config: '" + k + "' is " + shown(settings.get(k)) + ", expected " + problem);
+            if (problem != null) throw new UserException(from + ": '" + k + "' is " + shown(settings.get(k)) + ", expected " + problem);
         }
         for (String k : family.required()) {
             if (!settings.containsKey(k)) {
@@ -59,10 +64,51 @@ public final class Importer {
         } catch (Expr.MissingTensor e) {
             throw new UserException(file + ": tensor '" + e.tensor + "' is missing (family " + family.name() + " needs it)");
         } catch (GraphTemplate.ShapeMismatch e) {
-            throw new UserException(file + ": tensors of '" + e.node + "' do not fit together: " + e.getMessage());
+            throw new UserException(file + ": tensors of '" + e.node + "' do not fit together" + givenSettings(settings) + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {
-            throw new UserException(file + ": not a " + family.name() + " checkpoint: " + e.getMessage());
+            // The graph comes from the checkpoint's shapes and the settings together: either may be what is wrong.
+            throw new UserException(file + ": not a " + family.name() + " checkpoint" + givenSettings(settings) + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * A PyTorch config file carries values the state dict fixes (d_model, num_layers, num_classes…):
+     * they are read from the checkpoint, so one that disagrees with it is an error, never recorded
+     * as if it had been used.
+     */
+    static void checkFixedSettings(Family family, Path file, GraphTemplate.Result plan, Map<String, long[]> shapes, Map<String, Object> settings) {
+        JsonObject torch = family.export().has("torch") ? family.export().getAsJsonObject("torch") : new JsonObject();
+        if (!torch.has("config") || !torch.get("config").isJsonObject()) return;
+        Expr.Scope scope = Exporter.scope(shapes, plan.vars());
+        for (Map.Entry<String, JsonElement> e : torch.getAsJsonObject("config").entrySet()) {
+            if (!settings.containsKey(e.getKey())) continue;
+            JsonElement fromCheckpoint;
+            try {
+                fromCheckpoint = Exporter.spec(e.getValue(), scope);
+            } catch (Expr.MissingTensor | IllegalArgumentException notDerivable) {
+                continue; // this checkpoint does not fix the value (the family's export checks report why at export)
+            }
+            JsonElement given = Exporter.toJson(settings.get(e.getKey()));
+            if (!sameValue(fromCheckpoint, given)) {
+                throw new UserException("--config: '" + e.getKey() + "' is " + shown(settings.get(e.getKey())) + " but " + file + " has " + fromCheckpoint
+                        + " (read from its tensors; leave it out or fix it)");
+            }
+        }
+    }
+
+    private static boolean sameValue(JsonElement a, JsonElement b) {
+        if (a.isJsonPrimitive() && b.isJsonPrimitive() && a.getAsJsonPrimitive().isNumber() && b.getAsJsonPrimitive().isNumber()) {
+            return a.getAsDouble() == b.getAsDouble();
+        }
+        return a.equals(b);
+    }
+
+    /** " with the settings nhead=3, max_length=16" — the values the user gave, which may be what does not fit (empty: none given). */
+    static String givenSettings(Map<String, Object> settings) {
+        if (settings.isEmpty()) return "";
+        java.util.List<String> kv = new java.util.ArrayList<>();
+        settings.forEach((k, v) -> kv.add(k + "=" + v));
+        return " with the settings " + String.join(", ", kv) + " (from --config and the options)";
     }
 
     private static String shown(Object v) {
@@ -75,6 +121,7 @@ public final class Importer {
         for (SafeTensors.Entry e : header.entries()) shapes.put(e.name(), e.shape());
         GraphTemplate.Result plan = plan(family, file, shapes, opt.settings());
         checkCoverage(family, file, plan, shapes);
+        checkFixedSettings(family, file, plan, shapes, opt.settings());
         Params params = new Params(parent);
         try (NDManager tmp = parent.newSubManager()) {
             Map<String, NDArray> raw = SafeTensors.read(file, tmp);

@@ -436,7 +436,7 @@ public final class MergeEngine {
         if (!"all".equals(streamTap)) return;
         for (Space s : org.hetmerge.model.Spaces.derive(g)) if (!s.fixed() && !tapFor(g, s, "all").equals(s.tap())) return;
         throw new UserException("--stream-tap all observes a token encoder's residual stream at each of its adds, but "
-                + name + " has no such stream (not a vit or text encoder): leave --stream-tap out");
+                + name + " has no such stream (no residual adds on a token sequence): leave --stream-tap out");
     }
 
     /**

@@ -62,7 +62,7 @@ public final class MergedModelBuilder {
             }
             java.util.Set<String> s0 = org.hetmerge.align.IdentityExpansion.stages(g0).keySet(), si = org.hetmerge.align.IdentityExpansion.stages(g).keySet();
             if (g.nodes().size() != g0.nodes().size() && !s0.equals(si)) {
-                // Different families (a ResNet and an MLP): suggesting --method hetero would only lead to its own failure.
+                // Different families (their stage names differ): suggesting --method hetero would only lead to its own failure.
                 throw new UserException(names.get(0) + " and " + names.get(i) + " are different architectures (stages " + s0 + " vs " + si
                         + "): hetmerge merges models of one family that differ in depth or width, not across families");
             }

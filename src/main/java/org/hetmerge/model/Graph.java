@@ -26,6 +26,21 @@ public final class Graph {
     private final Map<String, int[]> shapes = new LinkedHashMap<>();
     private final Map<String, ParamDef> paramDefs = new LinkedHashMap<>();
 
+    /**
+     * A padding id must be a token id of the embeddings reading the same tokens: any other id
+     * never matches, so padding would silently count as text (and a wrong mask changes accuracy).
+     */
+    private void requirePadIdsInVocabulary() {
+        for (Node p : nodes) {
+            if (!(p.op() instanceof org.hetmerge.model.op.PadMask mask)) continue;
+            for (Node e : nodes) {
+                if (e.op() instanceof org.hetmerge.model.op.Embedding emb && e.inputs().equals(p.inputs()) && (mask.padId() < 0 || mask.padId() >= emb.vocab())) {
+                    throw new IllegalArgumentException("node '" + p.name() + "': padId " + mask.padId() + " is not a token id of '" + e.name() + "' (0 to " + (emb.vocab() - 1) + ")");
+                }
+            }
+        }
+    }
+
     public Graph(int[] inputShape, List<Node> nodes, List<String> outputs, List<Unit> units) {
         this.inputShape = inputShape.clone();
         this.nodes = List.copyOf(nodes);
@@ -45,6 +60,7 @@ public final class Graph {
             }
             byName.put(n.name(), n);
         }
+        requirePadIdsInVocabulary();
         if (outputs.isEmpty()) throw new IllegalArgumentException("graph has no output");
         for (String o : outputs) {
             if (!byName.containsKey(o)) throw new IllegalArgumentException("output '" + o + "' is not a node");

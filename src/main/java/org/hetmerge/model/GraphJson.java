@@ -147,7 +147,14 @@ public final class GraphJson {
         List<String> outputs = new ArrayList<>();
         for (JsonElement e : o.getAsJsonArray("outputs")) outputs.add(e.getAsString());
         List<Unit> units = new ArrayList<>();
-        if (o.has("units")) for (JsonElement e : o.getAsJsonArray("units")) units.add(GSON.fromJson(e, Unit.class));
+        if (o.has("units")) {
+            JsonArray us = o.getAsJsonArray("units");
+            for (int i = 0; i < us.size(); i++) {
+                String missing = org.hetmerge.util.JsonTypes.missing(us.get(i).getAsJsonObject(), Unit.class);
+                if (missing != null) throw new IllegalArgumentException("graph.units[" + i + "]." + missing + " is missing");
+                units.add(GSON.fromJson(us.get(i), Unit.class));
+            }
+        }
         return new Graph(input, nodes, outputs, units);
     }
 

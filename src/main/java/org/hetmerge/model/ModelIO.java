@@ -141,6 +141,7 @@ public final class ModelIO {
             throw new UserException(dir + " is a file; a model is a directory (holding " + MODEL_JSON + " and " + WEIGHTS + ")"
                     + (dir.getParent() != null && dir.getFileName().toString().equals(MODEL_JSON) ? ": give " + dir.getParent() : ""));
         }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) throw new UserException(dir + " is not a model directory (a FIFO, device or socket?)");
         if (!Files.isDirectory(dir)) throw new UserException("model directory " + dir + " does not exist");
         if (!Files.exists(json, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new UserException(dir + " is not a model directory: " + MODEL_JSON + " is missing");
         org.hetmerge.util.InputFiles.requireRegular(json, "");
@@ -152,7 +153,7 @@ public final class ModelIO {
             throw new UserException(json + ": format is " + (o.has("format") ? o.get("format").toString() : "missing") + ", expected '" + FORMAT + "'");
         }
         requireField(json, o, "name", "a string", e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isString());
-        requireField(json, o, "seed", "an integer", e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() && e.getAsDouble() == Math.rint(e.getAsDouble()));
+        requireField(json, o, "seed", "an integer", e -> org.hetmerge.util.JsonTypes.typeError(e, long.class, "") == null);
         requireField(json, o, "graph", "an object", JsonElement::isJsonObject);
         requireField(json, o, "tasks", "an array", JsonElement::isJsonArray);
         Graph graph;
@@ -184,6 +185,7 @@ public final class ModelIO {
                 throw new UserException(json + ": " + where + " is not a task (" + UserException.plain(x) + ")");
             }
             if (task.classes() == null || task.classes().isEmpty()) throw new UserException(json + ": " + where + ".classes is empty");
+            if (task.datasetClasses() < 0) throw new UserException(json + ": " + where + ".datasetClasses is " + task.datasetClasses() + ", expected at least 0 (0: not a built-in dataset)");
             for (int c : task.classes()) {
                 if (task.datasetClasses() > 0 && (c < 0 || c >= task.datasetClasses())) {
                     throw new UserException(json + ": " + where + ".classes holds " + c + ", but the dataset has classes 0-" + (task.datasetClasses() - 1));
@@ -212,6 +214,8 @@ public final class ModelIO {
         } catch (RuntimeException e) {
             throw new UserException(json + ": architecture is not an architecture (" + UserException.plain(e) + ")");
         }
+        String archBad = arch == null ? null : archProblem(arch);
+        if (archBad != null) throw new UserException(json + ": " + archBad);
         JsonObject info = new JsonObject();
         for (String k : List.of("training", "merge", "provenance", "metrics", VOCABULARY, TOKENIZER, IMPORT, PREPROCESSING)) if (o.has(k)) info.add(k, o.get(k));
         requireInfo(json, info);
@@ -241,6 +245,25 @@ public final class ModelIO {
         return new Model(o.get("name").getAsString(), graph, params, arch, tasks, o.get("seed").getAsLong(), info);
     }
 
+    /** The JSON types of the training section hetmerge writes (only for checking; nothing is built from it). */
+    private record TrainingRecord(int epochs, int batchSize, double lr, double momentum, double weightDecay, String schedule, double warmup,
+            boolean augment, long seed, int limit, String optimizer, double testAccuracy, long testSamples, double trainAccuracyLastEpoch,
+            double finalLoss, double seconds, double imagesPerSecond, String dataset, long truncatedTrainingTexts, String cacheKey) {}
+
+    /** Sizes an architecture record must have (a hand-edited depth of -8 was printed as "resnet--8x0.5"). */
+    static String archProblem(ArchSpec a) {
+        if (a.depth() < 1) return "architecture.depth is " + a.depth() + ", expected at least 1";
+        if (!(a.width() > 0)) return "architecture.width is " + a.width() + ", expected a number > 0";
+        if (a.embedDim() < 0) return "architecture.embedDim is " + a.embedDim() + ", expected at least 0";
+        if (!(a.headScale() > 0)) return "architecture.headScale is " + a.headScale() + ", expected a number > 0";
+        for (int w : a.widths()) if (w < 1) return "architecture.widths holds " + w + ", expected sizes of at least 1";
+        ArchSpec.Transformer t = a.transformer();
+        if (t != null && (t.heads() < 1 || t.patch() < 0 || !(t.mlpRatio() > 0) || t.maxLength() < 1 || t.vocab() < 0)) {
+            return "architecture.transformer is " + t + ", expected heads and maxLength ≥ 1, patch ≥ 0 (0: text), mlpRatio > 0, vocab ≥ 0";
+        }
+        return null;
+    }
+
     /**
      * The informational sections other commands print or compare (info, the demo, the cache): each
      * of the JSON type they read, accuracies in [0, 1] — a hand-edited -3.5 or "high" must not be
@@ -268,9 +291,8 @@ public final class ModelIO {
             boolean ok = number && v >= 0 && (!f.equals("testAccuracy") || v <= 1);
             if (!ok) throw new UserException(json + ": field 'training." + f + "' is " + e + ", expected " + (f.equals("testAccuracy") ? "a fraction from 0 to 1" : "a number of seconds ≥ 0"));
         }
-        for (String f : List.of("cacheKey")) {
-            if (t.has(f) && !(t.get(f).isJsonPrimitive() && t.get(f).getAsJsonPrimitive().isString())) throw new UserException(json + ": field 'training." + f + "' is " + t.get(f) + ", expected a string");
-        }
+        String badType = org.hetmerge.util.JsonTypes.typeError(t, TrainingRecord.class, "training");
+        if (badType != null) throw new UserException(json + ": " + badType);
     }
 
     /** One line naming the file and the field when a required model.json field is missing or of the wrong type. */

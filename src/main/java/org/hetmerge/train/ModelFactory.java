@@ -16,8 +16,16 @@ import org.hetmerge.model.zoo.Zoo;
 public final class ModelFactory {
     private ModelFactory() {}
 
+    /** 2^27 float32 parameters (512 MB, before gradients and optimizer state): beyond what a CPU trains in this tool's recipes. */
+    public static final long MAX_PARAMETERS = 1L << 27;
+
     public static Model create(ArchSpec spec, int[] inputShape, Task task, long seed, NDManager parent) {
         Graph g = Zoo.build(spec, inputShape, task);
+        // Checked before any weight is allocated: a 2^20-wide MLP (each layer within its own limit) filled the Java heap.
+        if (g.parameterCount() > MAX_PARAMETERS) {
+            throw new org.hetmerge.util.UserException(spec.label() + " would have " + String.format("%,d", g.parameterCount()) + " parameters; hetmerge trains models of up to "
+                    + String.format("%,d", MAX_PARAMETERS) + " (use a smaller --width, --widths or --depth)");
+        }
         String out = g.outputs().get(0);
         List<Integer> columns = g.node(out).op() instanceof CosineHead
                 ? task.classes()

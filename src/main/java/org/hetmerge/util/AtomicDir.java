@@ -93,6 +93,9 @@ public final class AtomicDir {
         if (foreign != null) {
             throw new UserException("--out " + dir + " holds " + foreign + ", which hetmerge did not write: not replaced (move it away or choose another --out)");
         }
+        // Replacing renames the old output aside and a new one in beside it: found out now, not after the work.
+        if (!Files.isWritable(target)) throw new UserException("--out " + dir + " cannot be replaced: it is not writable (read-only, immutable or another user's)");
+        if (target.getParent() != null) probe(dir, target.getParent(), target.getFileName().toString());
     }
 
     /** Longest output name: the hidden temporary name beside it adds about 40 bytes to the file system's 255. */
@@ -109,15 +112,16 @@ public final class AtomicDir {
         if (bytes > MAX_NAME_BYTES) throw new UserException("--out " + abbreviated(dir) + ": a name of " + bytes + " bytes; output names may have at most " + MAX_NAME_BYTES);
         for (Path p = target.getParent(); p != null; p = p.getParent()) {
             if (Files.isDirectory(p)) {
-                probe(dir, p);
+                probe(dir, p, target.getFileName() == null ? "out" : target.getFileName().toString());
                 return;
             }
             if (Files.exists(p)) throw new UserException("--out " + dir + ": " + p + " is a file, so no directory can be made under it");
         }
     }
 
-    private static void probe(Path dir, Path existing) {
-        Path probe = existing.resolve(".hetmerge-probe-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+    private static void probe(Path dir, Path existing, String name) {
+        // Named like a temporary directory of this output, so that removeStale clears it if a kill lands between create and delete.
+        Path probe = existing.resolve("." + name + ".tmp-" + ProcessHandle.current().pid() + "-probe");
         try {
             Files.createDirectory(probe);
         } catch (IOException e) {
@@ -211,12 +215,6 @@ public final class AtomicDir {
         requireWritable(dir, force);
         Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         Path old = parent.resolve("." + target.getFileName() + ".old-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-        try {
-            Files.createDirectories(parent);
-            Files.createDirectory(tmp);
-        } catch (IOException e) {
-            throw new UserException("cannot write --out " + dir + ": no directory can be made in " + parent + " (" + reason(e) + ")");
-        }
         // Ctrl-C (SIGINT/SIGTERM) while writing: no half-written directory stays, a replaced one comes
         // back. The hook and the two renames exclude each other: the hook runs on its own thread
         // while this one may be renaming (an earlier version lost outputs that way).
@@ -228,6 +226,7 @@ public final class AtomicDir {
         java.util.concurrent.atomic.AtomicBoolean aborted = new java.util.concurrent.atomic.AtomicBoolean();
         Thread onSignal = new Thread(() -> {
             aborted.set(true);
+            if (writing.getCount() > 0) Progress.info("interrupted: removing the unfinished " + dir + " (waiting for the writer to stop)");
             try {
                 writing.await(WRITER_GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -238,10 +237,22 @@ public final class AtomicDir {
                 else deleteTree(old); // written: only the replaced output is left to remove
             }
         }, "hetmerge-atomic-write");
-        Runtime.getRuntime().addShutdownHook(onSignal);
+        try {
+            Runtime.getRuntime().addShutdownHook(onSignal);
+        } catch (IllegalStateException shuttingDown) {
+            // Interrupted before the write began: nothing was made, nothing to clean.
+            throw new UserException("interrupted: " + dir + " not written");
+        }
         try {
             String kind;
             try {
+                // The temporary directory only after the hook is in place: a signal in between left it behind.
+                try {
+                    Files.createDirectories(parent);
+                    Files.createDirectory(tmp);
+                } catch (IOException e) {
+                    throw new UserException("cannot write --out " + dir + ": no directory can be made in " + parent + " (" + reason(e) + ")");
+                }
                 writer.write(tmp);
                 writeManifest(tmp);
                 kind = kindOf(tmp);

@@ -33,12 +33,14 @@ public final class JsonTypes {
             if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
                 for (Object c : raw.getEnumConstants()) if (((Enum<?>) c).name().equals(e.getAsString())) return null;
             }
-            return found(path, e) + ", expected one of " + java.util.Arrays.toString(raw.getEnumConstants()).toLowerCase();
+            return found(path, e) + ", expected one of " + java.util.Arrays.toString(raw.getEnumConstants());
         }
         if (raw.isArray() || Collection.class.isAssignableFrom(raw)) {
             if (!e.isJsonArray()) return found(path, e) + ", expected an array";
             Type item = raw.isArray() ? itemOfArray(type) : argument(type, 0);
             for (int i = 0; i < e.getAsJsonArray().size(); i++) {
+                // A null item is never something hetmerge wrote, and Gson would pass it on as a null element.
+                if (e.getAsJsonArray().get(i).isJsonNull()) return path + "[" + i + "] is null, expected " + describe(item);
                 String bad = typeError(e.getAsJsonArray().get(i), item, path + "[" + i + "]");
                 if (bad != null) return bad;
             }
@@ -47,6 +49,7 @@ public final class JsonTypes {
         if (Map.class.isAssignableFrom(raw)) {
             if (!e.isJsonObject()) return found(path, e) + ", expected an object";
             for (Map.Entry<String, JsonElement> x : e.getAsJsonObject().entrySet()) {
+                if (x.getValue().isJsonNull()) return path + "." + x.getKey() + " is null, expected " + describe(argument(type, 1));
                 String bad = typeError(x.getValue(), argument(type, 1), path + "." + x.getKey());
                 if (bad != null) return bad;
             }
@@ -78,6 +81,16 @@ public final class JsonTypes {
         for (RecordComponent rc : record.getRecordComponents()) names.add(rc.getName());
         for (String k : o.keySet()) if (!names.contains(k)) return k;
         return null;
+    }
+
+    /** What a value of this type looks like in JSON, for messages. */
+    static String describe(Type t) {
+        Class<?> raw = raw(t);
+        String p = expected(raw);
+        if (p != null) return p;
+        if (raw.isArray() || Collection.class.isAssignableFrom(raw)) return "an array";
+        if (raw.isEnum()) return "one of " + java.util.Arrays.toString(raw.getEnumConstants());
+        return "an object";
     }
 
     private static String expected(Class<?> raw) {

@@ -42,7 +42,8 @@ public final class SafeTensors {
     public record Entry(String name, DataType dtype, long[] shape, long begin, long end) {
         public long elements() {
             long n = 1;
-            for (long d : shape) n *= d;
+            // Exact: [2^32, 2^32] wrapped to 0 elements and passed as an empty tensor's shape.
+            for (long d : shape) n = Math.multiplyExact(n, d);
             return n;
         }
 
@@ -95,6 +96,12 @@ public final class SafeTensors {
         };
     }
 
+    /** A whole JSON number (a string "0" or 1.5 is refused, not read leniently). */
+    private static long integer(com.google.gson.JsonElement v, String where, String field) {
+        if (JsonTypes.typeError(v, long.class, "") != null) throw new UserException(where + ": " + field + " holds " + v + ", expected whole numbers");
+        return v.getAsLong();
+    }
+
     /** Reads and checks the header only. */
     public static Header header(Path file) {
         InputFiles.requireRegular(file, "");
@@ -110,7 +117,8 @@ public final class SafeTensors {
             }
             ByteBuffer hb = ByteBuffer.allocate((int) n);
             readFully(ch, hb, 8);
-            return parse(file, new String(hb.array(), StandardCharsets.UTF_8), 8 + n, size - 8 - n);
+            // Strict UTF-8: a bad byte in a tensor name became U+FFFD and the tensor was then "missing".
+            return parse(file, InputFiles.decodeUtf8(hb.array(), file + ": safetensors header"), 8 + n, size - 8 - n);
         } catch (IOException e) {
             throw new UserException(file + ": cannot read (" + e.getMessage() + ")");
         }
@@ -167,13 +175,13 @@ public final class SafeTensors {
             var sh = t.getAsJsonArray("shape");
             shape = new long[sh.size()];
             for (int i = 0; i < shape.length; i++) {
-                shape[i] = sh.get(i).getAsLong();
+                shape[i] = integer(sh.get(i), where, "shape");
                 if (shape[i] < 0) throw new UserException(where + ": negative dimension in shape " + sh);
             }
             var off = t.getAsJsonArray("data_offsets");
             if (off.size() != 2) throw new UserException(where + ": data_offsets must be [begin, end], found " + off);
-            begin = off.get(0).getAsLong();
-            end = off.get(1).getAsLong();
+            begin = integer(off.get(0), where, "data_offsets");
+            end = integer(off.get(1), where, "data_offsets");
         } catch (IllegalStateException | NumberFormatException | ClassCastException | UnsupportedOperationException e) {
             throw new UserException(where + ": malformed header entry " + t);
         }

@@ -93,6 +93,9 @@ class CliTest {
             else args.addAll(java.util.List.of(bad[0], bad[1]));
             assertOneLineError(run(args.toArray(String[]::new)), 2, bad[2]);
         }
+        // Each layer within its limit, the whole beyond memory: refused before any weight exists (it filled the Java heap).
+        assertOneLineError(run("train", "--arch", "mlp", "--width", "1048576", "--classes", "0-4", "--out", tmp.resolve("t").toString()), 2,
+                "would have", "parameters; hetmerge trains models of up to 134,217,728");
         assertOneLineError(run("train", "--arch", "resnet", "--depth", "8", "--width", "1e12", "--classes", "0-4", "--out", tmp.resolve("t").toString()), 2,
                 "--width must be > 0 and at most 65536 here (16 × width channels ≤ 1048576), got 1000000000000");
         // An --out that cannot be made is named with the reason before training, not as an internal temporary path after it.

@@ -112,6 +112,9 @@ class ImportCliTest {
         assertError(importing(legacy), "old.pth is a torch.save file");
         // ... and a safetensors file named .pt imports.
         assertError(importing(tmp), tmp + " is a directory, expected a file");
+        // The input size has one range whether it comes from --input-size or --config.
+        Path big = Files.writeString(tmp.resolve("big.json"), "{\"size\": 1000000}");
+        assertError(run("import", "--family", "torchvision-resnet", fixture(SMALL + ".safetensors").toString(), "--config", big.toString(), "--out", tmp.resolve("model").toString()), "--config: 'size' is 1000000, expected a whole number from 1 to 8192");
         Path named = Files.copy(fixture(SMALL + ".safetensors"), tmp.resolve("renamed.pt"));
         assertThat(importing(named).code()).isZero();
     }
@@ -252,16 +255,31 @@ class ImportCliTest {
                 "--tokenizer", fixture("tokenizer.json").toString(), "--out", tmp.resolve("t3").toString()), 2, "needs 'nhead' in --config");
         // Values of --config are checked as --config values (they were blamed on the checkpoint, "headDim = Infinity").
         String[][] values = {{"\"nhead\": 0", "--config: 'nhead' is 0, expected a whole number ≥ 1"}, {"\"nhead\": \"four\"", "--config: 'nhead' is \"four\", expected a whole number ≥ 1"},
-                {"\"nhead\": 2, \"max_length\": -16", "--config: 'max_length' is -16, expected a whole number ≥ 1"},
+                {"\"nhead\": 2, \"max_length\": -16", "--config: 'max_length' is -16, expected a whole number from 1 to 65536"},
                 {"\"nhead\": 2, \"activation\": \"swish\"", "--config: 'activation' is \"swish\", expected one of relu, gelu"},
                 {"\"nhead\": 2, \"layer_norm_eps\": 0", "--config: 'layer_norm_eps' is 0, expected a number > 0"},
-                {"\"nhead\": 2, \"layer_norm_eps\": NaN", "not strict JSON"}};
+                {"\"nhead\": 2, \"layer_norm_eps\": NaN", "not strict JSON"},
+                // Values the state dict fixes are compared with it, not recorded unused.
+                {"\"nhead\": 2, \"d_model\": 12345", "--config: 'd_model' is 12345 but " + fixture("text_pre.safetensors") + " has "},
+                {"\"nhead\": 2, \"num_classes\": 9999", "--config: 'num_classes' is 9999 but "}};
         for (String[] v : values) {
             Path c = Files.writeString(tmp.resolve("cfg.json"), "{" + (v[0].contains("max_length") ? "" : "\"max_length\": 16, ") + v[0] + "}");
             assertOneLineError(CliTest.run("import", "--family", "torch-text-encoder", fixture("text_pre.safetensors").toString(), "--config", c.toString(),
                     "--tokenizer", fixture("tokenizer.json").toString(), "--out", tmp.resolve("t5").toString()), 2, v[1]);
             assertThat(tmp.resolve("t5")).doesNotExist();
         }
+    }
+
+    @Test
+    void exportChecksTheRecordedSettingsLikeConfig() throws Exception {
+        Path model = importedSmall();
+        Path json = model.resolve("model.json");
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        j.getAsJsonObject("import").getAsJsonObject("settings").addProperty("size", -5);
+        Files.writeString(json, j.toString());
+        assertOneLineError(CliTest.run("export", model.toString(), "--out", tmp.resolve("x").toString()), 2,
+                "import.settings: 'size' is -5, expected a whole number from 1 to 8192");
+        assertThat(tmp.resolve("x")).doesNotExist();
     }
 
     @Test

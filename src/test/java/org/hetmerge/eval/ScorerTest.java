@@ -26,6 +26,9 @@ class ScorerTest {
             List<Integer> classes = a.tasks().get(0).task().classes();
             assertThatThrownBy(() -> Scorer.of(a, classes).score(x, classes.size())).isInstanceOf(UserException.class)
                     .hasMessageContaining(a.name() + ": output '").hasMessageContaining("non-finite scores");
+            // eval's path (Accuracy) too: it printed {"accuracy":0.0} with exit 0 (third audit).
+            assertThatThrownBy(() -> Accuracy.evaluate(a, TestSupport.synthetic(8), classes, 16)).isInstanceOf(UserException.class)
+                    .hasMessageContaining(a.name() + ": output '").hasMessageContaining("non-finite scores");
         }
     }
 }

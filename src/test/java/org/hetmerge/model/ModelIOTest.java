@@ -142,6 +142,8 @@ class ModelIOTest {
                     {"architecture", "{\"arch\": \"mlp\", \"headScale\": \"big\"}", "architecture.headScale is \"big\", expected a number"},
                     {"tasks[0].classes", "[\"zero\", 1]", "tasks[0].classes[0] is \"zero\", expected an integer"},
                     {"tasks[0].classes", "[0.5, 1]", "tasks[0].classes[0] is 0.5, expected an integer"},
+                    {"tasks[0].classes", "[0, null]", "tasks[0].classes[1] is null, expected an integer"},
+                    {"seed", "1e300", "field 'seed' is 1e300, expected an integer"},
                     {"training", "{\"testAccuracy\": -3.5}", "field 'training.testAccuracy' is -3.5, expected a fraction from 0 to 1"},
                     {"training", "{\"testAccuracy\": \"high\"}", "field 'training.testAccuracy' is \"high\""},
                     {"training", "7", "field 'training' is 7, expected an object"},
@@ -221,6 +223,9 @@ class ModelIOTest {
             cases.put("linear has no attribute 'outt'", g -> linear(g).addProperty("outt", 3));
             cases.put("linear attribute 'in' is missing", g -> linear(g).remove("in"));
             cases.put("graph.outputs[0] is 3, expected a string", g -> g.getAsJsonArray("outputs").set(0, new com.google.gson.JsonPrimitive(3)));
+            cases.put("graph.input[1] is null, expected an integer", g -> g.getAsJsonArray("input").set(1, com.google.gson.JsonNull.INSTANCE));
+            cases.put("graph.units[0].kind is \"residual\", expected one of [RESIDUAL, PLAIN, FIXED]", g -> g.getAsJsonArray("units").get(0).getAsJsonObject().addProperty("kind", "residual"));
+            cases.put("graph.units[0].nodes is missing", g -> g.getAsJsonArray("units").get(0).getAsJsonObject().remove("nodes"));
             int k = 0;
             for (var c : cases.entrySet()) {
                 com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
@@ -261,6 +266,9 @@ class ModelIOTest {
             Files.delete(dir.resolve("model.json"));
             assertThat(new ProcessBuilder("mkfifo", dir.resolve("model.json").toString()).start().waitFor()).isZero();
             assertThatThrownBy(() -> ModelIO.load(dir, m)).hasMessage(dir.resolve("model.json") + " is not a regular file (a FIFO, device or socket?)");
+            Path fifoDir = tmp.resolve("fifo-model");
+            assertThat(new ProcessBuilder("mkfifo", fifoDir.toString()).start().waitFor()).isZero();
+            assertThatThrownBy(() -> ModelIO.load(fifoDir, m)).hasMessage(fifoDir + " is not a model directory (a FIFO, device or socket?)");
         }
     }
 

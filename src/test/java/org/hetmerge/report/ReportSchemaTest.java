@@ -44,6 +44,11 @@ class ReportSchemaTest {
                 {(Consumer<JsonObject>) o -> o.remove("ensemble"), "r/report.json: ensemble is missing"},
                 {(Consumer<JsonObject>) o -> o.getAsJsonObject("ensemble").getAsJsonArray("tasks").remove(0), "r/report.json: ensemble.tasks has 1 entries for 2 tasks"},
                 {(Consumer<JsonObject>) o -> o.addProperty("params", 1.5), "r/report.json: params is 1.5, expected an integer"},
+                {(Consumer<JsonObject>) o -> o.addProperty("params", -5), "r/report.json: params is -5 (a count), expected a number ≥ 0"},
+                {(Consumer<JsonObject>) o -> o.getAsJsonArray("models").get(0).getAsJsonObject().remove("joint"), "r/report.json: models[0].joint is missing"},
+                {(Consumer<JsonObject>) o -> o.getAsJsonArray("models").get(0).getAsJsonObject().getAsJsonArray("tasks").remove(0), "r/report.json: models[0].tasks has 1 entries for 2 tasks"},
+                {(Consumer<JsonObject>) o -> o.getAsJsonArray("tasks").set(0, com.google.gson.JsonNull.INSTANCE), "r/report.json: tasks[0] is null, expected an object"},
+                {(Consumer<JsonObject>) o -> o.getAsJsonObject("ensemble").getAsJsonArray("tasks").get(0).getAsJsonObject().remove("accuracy"), "r/report.json: ensemble.tasks[0].accuracy is missing"},
                 {(Consumer<JsonObject>) o -> {
                     o.remove("method");
                     o.remove("models");
@@ -54,5 +59,16 @@ class ReportSchemaTest {
         }
         JsonObject demo = JsonParser.parseString("{\"pairs\":[{\"name\":\"p\",\"title\":\"P\",\"merges\":[7]}]}").getAsJsonObject();
         assertThatThrownBy(() -> ReportSchema.check(demo, FILE)).hasMessage("r/report.json: pairs[0].merges[0] is 7, expected an object");
+        // Plot paths are copied and embedded: one leaving the report's directory would copy or leak any file (third audit).
+        for (String plot : new String[] {"../escape.png", "/etc/hostname", "a/../../b.png", "notes.txt"}) {
+            JsonObject p = JsonParser.parseString("{\"pairs\":[{\"name\":\"p\",\"title\":\"P\",\"plots\":[\"" + plot + "\"],\"merges\":[" + GOOD + "]}]}").getAsJsonObject();
+            assertThatThrownBy(() -> ReportSchema.check(p, FILE)).as(plot).hasMessage("r/report.json: pairs[0].plots[0] is \"" + plot + "\", expected a .png file name inside the report's directory");
+        }
+        JsonObject empty = JsonParser.parseString("{\"pairs\":[{\"name\":\"p\",\"title\":\"P\",\"merges\":[]}]}").getAsJsonObject();
+        assertThatThrownBy(() -> ReportSchema.check(empty, FILE)).hasMessage("r/report.json: pairs[0].merges is empty");
+        JsonObject nulls = JsonParser.parseString("{\"pairs\":[null]}").getAsJsonObject();
+        assertThatThrownBy(() -> ReportSchema.check(nulls, FILE)).hasMessage("r/report.json: pairs[0] is null, expected an object");
+        JsonObject noName = JsonParser.parseString("{\"pairs\":[{\"name\":null,\"title\":\"P\",\"merges\":[]}]}").getAsJsonObject();
+        assertThatThrownBy(() -> ReportSchema.check(noName, FILE)).hasMessage("r/report.json: pairs[0].name is missing");
     }
 }

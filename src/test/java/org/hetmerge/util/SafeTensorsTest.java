@@ -45,6 +45,29 @@ class SafeTensorsTest {
                 .hasMessage(f + ": safetensors header lists 'w' twice");
     }
 
+    /** Offsets as strings were read leniently; a shape of 2^32 × 2^32 wrapped to 0 bytes; a Latin-1 byte in a name made the tensor "missing". */
+    @Test
+    void lenientNumbersOverflowingShapesAndNonUtf8NamesAreRefused() throws Exception {
+        String[][] cases = {{"{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[\"0\",\"4\"]}}", "data_offsets holds \"0\", expected whole numbers"},
+                {"{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}", "is absurdly large"}};
+        int k = 0;
+        for (String[] c : cases) {
+            ByteBuffer b = ByteBuffer.allocate(8 + c[0].length() + 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(c[0].length()).put(c[0].getBytes(StandardCharsets.US_ASCII)).putFloat(1f);
+            Path f = tmp.resolve("c" + k++ + ".safetensors");
+            Files.write(f, b.array());
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SafeTensors.header(f)).as(c[0]).isInstanceOf(UserException.class).hasMessageContaining(c[1]);
+        }
+        byte[] header = "{\"w?\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}".getBytes(StandardCharsets.US_ASCII);
+        header[3] = (byte) 0xe9;
+        ByteBuffer b = ByteBuffer.allocate(8 + header.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(header.length).put(header).putFloat(1f);
+        Path f = tmp.resolve("latin.safetensors");
+        Files.write(f, b.array());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SafeTensors.header(f)).isInstanceOf(UserException.class)
+                .hasMessage(f + ": safetensors header: not UTF-8 text (invalid byte 0xe9 at byte offset 3)");
+    }
+
     /** Reversed offsets are said to be reversed (they were called "outside the data bytes", which they were not). */
     @Test
     void reversedOffsetsAreNamedAsSuch() throws Exception {
