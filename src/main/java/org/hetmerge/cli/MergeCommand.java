@@ -109,9 +109,12 @@ public final class MergeCommand implements Callable<Integer> {
             } catch (java.io.IOException e) {
                 real = p.toAbsolutePath().normalize();
             }
-            if (!seen.add(real)) Progress.warn(p + " is given twice: a model merged with itself is that model again");
+            if (!seen.add(real)) duplicate = p + " is given twice: a model merged with itself is that model again";
         }
     }
+
+    /** Said once the inputs have been read: bad input beside it is reported alone, in one line. */
+    private String duplicate;
 
     public Integer call() {
         Main.applyCommon(common);
@@ -130,6 +133,7 @@ public final class MergeCommand implements Callable<Integer> {
                     .data(dataOptions.data).evalData(dataOptions.evalData).budget(budget)
                     .reported(out.toString(), CliArgs.command())
                     .run();
+            if (duplicate != null) Progress.warn(duplicate);
             hm.save(merged, out, force);
             JsonObject report = com.google.gson.JsonParser.parseString(merged.report().json()).getAsJsonObject();
             if (json) System.out.println(merged.report().json());

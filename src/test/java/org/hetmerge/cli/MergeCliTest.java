@@ -163,5 +163,9 @@ class MergeCliTest {
         CliTest.Run r = CliTest.run("merge", a.toString(), a.toString(), "--method", "avg", "--calib", "200", "--quiet", "--out", tmp.resolve("self").toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("hetmerge: warning: " + a + " is given twice");
+        // Bad input beside the duplicate is still one line: the warning waits until the inputs are read.
+        CliTest.assertOneLineError(CliTest.run("merge", a.toString(), a.toString(), "--method", "zip", "--calib", "0", "--out", tmp.resolve("self2").toString()),
+                2, "--calib");
+        assertThat(tmp.resolve("self2")).doesNotExist();
     }
 }
