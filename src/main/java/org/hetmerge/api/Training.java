@@ -17,21 +17,36 @@ import org.hetmerge.util.UserException;
  * tests the model. Defaults are {@code hetmerge train}'s; every setter returns this run.
  */
 public final class Training {
-    // The defaults, public so that the CLI shows and uses the same values (its options are built from them).
+    // The defaults are public so that the CLI shows and uses the same values (its options are built from them).
+    /** Default head: a cosine embedding head with shared class vectors. */
     public static final String DEFAULT_HEAD = "embedding";
+    /** Default embedding head dimension. */
     public static final int DEFAULT_EMBED_DIM = 64;
+    /** Default cosine logit scale of the embedding head. */
     public static final double DEFAULT_HEAD_SCALE = 16;
+    /** Default dataset. */
     public static final String DEFAULT_DATASET = "fashion-mnist";
+    /** Default vit patch size. */
     public static final int DEFAULT_PATCH = 7;
+    /** Default vit/text MLP hidden width / width. */
     public static final double DEFAULT_MLP_RATIO = 2;
+    /** Default vit/text pooling. */
     public static final String DEFAULT_POOL = "mean";
+    /** Default text sequence length in tokens. */
     public static final int DEFAULT_MAX_LENGTH = 32;
+    /** Default text vocabulary size. */
     public static final int DEFAULT_VOCAB = 8192;
+    /** Default number of epochs. */
     public static final int DEFAULT_EPOCHS = 3;
+    /** Default training batch size. */
     public static final int DEFAULT_BATCH_SIZE = 128;
+    /** Default SGD momentum. */
     public static final double DEFAULT_MOMENTUM = 0.9;
+    /** Default learning-rate schedule. */
     public static final String DEFAULT_SCHEDULE = "cosine";
+    /** Default warm-up fraction of all steps. */
     public static final double DEFAULT_WARMUP = 0.1;
+    /** Default seed. */
     public static final long DEFAULT_SEED = 1;
 
     private final Hetmerge session;
