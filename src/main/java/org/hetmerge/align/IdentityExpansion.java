@@ -131,7 +131,8 @@ public final class IdentityExpansion {
             exp.add("positions", new Gson().toJsonTree(positions));
             exp.add("identityUnits", new Gson().toJsonTree(identity.stream().sorted().toList()));
             info.add("expansion", exp);
-            return new Expanded(new Model(shallow.name() + "-expanded", g, params, shallow.architecture(), tasks, shallow.seed(), info), identity);
+            // No architecture: the expanded graph is not the zoo network any more (ModelIO refuses a record that contradicts the graph).
+            return new Expanded(new Model(shallow.name() + "-expanded", g, params, null, tasks, shallow.seed(), info), identity);
         } catch (RuntimeException e) {
             params.close();
             throw e;

@@ -145,7 +145,8 @@ public final class Training {
      */
     public Training headScale(double scale) {
         // Checked here, before the cast to float: 1e300 would otherwise become "Infinity".
-        if (!(scale > 0) || scale > Float.MAX_VALUE) throw new UserException("--head-scale must be a finite number > 0, got " + scale);
+        if (!(scale > 0) || Double.isInfinite(scale)) throw new UserException("--head-scale must be a finite number > 0, got " + scale);
+        if (scale > Float.MAX_VALUE) throw new UserException("--head-scale must be at most " + Float.MAX_VALUE + " (weights are float32), got " + scale);
         this.headScale = scale;
         return this;
     }

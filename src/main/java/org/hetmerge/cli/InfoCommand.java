@@ -39,7 +39,7 @@ public final class InfoCommand implements Callable<Integer> {
             if (json) {
                 JsonObject o = new JsonObject();
                 o.addProperty("name", m.name());
-                o.addProperty("architecture", m.architecture() == null ? "merged" : m.architecture().label());
+                o.addProperty("architecture", architecture(m));
                 o.addProperty("parameters", m.graph().parameterCount());
                 o.addProperty("flops", m.graph().flops());
                 JsonArray sp = new JsonArray();
@@ -63,7 +63,7 @@ public final class InfoCommand implements Callable<Integer> {
                 return 0;
             }
             System.out.println("model        " + m.name());
-            System.out.println("architecture " + (m.architecture() == null ? "merged" : m.architecture().label()));
+            System.out.println("architecture " + architecture(m));
             for (TaskHead t : m.tasks()) {
                 System.out.println("task         " + t.task().dataset() + " " + t.task().classesLabel() + " (" + String.join(", ", t.task().classNames()) + ") → " + t.output());
             }
@@ -88,5 +88,14 @@ public final class InfoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** What the model is: a zoo architecture, an import (family named), or a merge. */
+    static String architecture(Model m) {
+        if (m.architecture() != null) return m.architecture().label();
+        if (m.info().has(ModelIO.IMPORT) && m.info().getAsJsonObject(ModelIO.IMPORT).get("family") instanceof com.google.gson.JsonPrimitive f && f.isString()) {
+            return "imported (" + f.getAsString() + ")";
+        }
+        return m.info().has("merge") ? "merged" : "graph";
     }
 }

@@ -84,9 +84,13 @@ public final class FashionMnist {
     /** One IDX file: unsigned-byte payload with its dimensions. */
     public record Idx(int[] dims, byte[] data) {
         public static Idx read(Path file) throws IOException {
+            boolean gz = file.toString().endsWith(".gz");
             try (InputStream raw = Files.newInputStream(file)) {
-                InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+                InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw;
                 return read(in, file.toString());
+            } catch (java.util.zip.ZipException | EOFException e) {
+                // The gzip layer's own words ("Corrupt GZIP trailer") explain nothing without the file.
+                throw new UserException(file + ": damaged " + (gz ? "gzip " : "") + "file (" + e.getMessage() + "); reinstall it (apt-get install --reinstall dataset-fashion-mnist)");
             }
         }
 
@@ -117,6 +121,8 @@ public final class FashionMnist {
             } catch (EOFException e) {
                 throw new UserException(name + ": truncated: expected " + total + " data bytes");
             }
+            // Reading to the end also makes gzip check its CRC: a damaged payload must not pass as data.
+            if (in.read() != -1) throw new UserException(name + ": bytes after the " + total + " data bytes the header announces");
             return new Idx(dims, data);
         }
     }

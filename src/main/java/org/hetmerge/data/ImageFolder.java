@@ -64,10 +64,28 @@ public final class ImageFolder {
         }
     }
 
+    /** 64 megapixels (a 256 MB decoded image): far above any photo a dataset holds, far below the heap. */
+    static final long MAX_PIXELS = 64L << 20;
+
     static void decode(Path file, Spec spec, byte[] out, int offset) {
         BufferedImage img;
-        try {
-            img = ImageIO.read(file.toFile());
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            var readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) throw new UserException(file + ": not a readable PNG or JPEG image (corrupt or truncated?)");
+            javax.imageio.ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                // The header's size is checked before decoding: a 30000 × 30000 PNG of a few kilobytes filled the heap.
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > MAX_PIXELS) {
+                    throw new UserException(file + ": image is " + reader.getWidth(0) + " × " + reader.getHeight(0) + " pixels; at most " + MAX_PIXELS + " pixels are read");
+                }
+                img = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (UserException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             img = null;
         }

@@ -1,6 +1,5 @@
 package org.hetmerge.data;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,19 +68,51 @@ public final class WordNet {
                 + "): install it with 'apt-get install wordnet-base', or point --data-dir or HETMERGE_DATA to a directory holding data.noun");
     }
 
+    /** Noun synsets in WordNet 3.0's data.noun: a file with fewer was cut short. */
+    static final int NOUN_SYNSETS = 82_115;
+
+    /** Far above data.noun's 15 MB: a larger file is not WordNet and must not fill the heap. */
+    static final long MAX_BYTES = 64L << 20;
+
     public static List<Synset> read(Path dir) {
         Path file = dir.resolve(DATA_NOUN);
-        List<Synset> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1)) {
-            String line;
-            int no = 0;
-            while ((line = r.readLine()) != null) {
-                no++;
-                if (line.startsWith("  ") || line.isBlank()) continue; // license header
-                out.add(parse(line, file, no));
-            }
+        String text;
+        org.hetmerge.util.InputFiles.requireRegular(file, "");
+        try {
+            if (Files.size(file) > MAX_BYTES) throw new UserException(file + " has " + Files.size(file) + " bytes; WordNet 3.0's data.noun has about 15 MB");
+            // ISO-8859-1 maps each byte to one char, so a char index is the byte offset WordNet records.
+            text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
             throw new UserException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        List<Synset> out = checkedSynsets(file, text);
+        if (out.size() != NOUN_SYNSETS) {
+            throw new UserException(file + " holds " + out.size() + " noun synsets; WordNet 3.0 has " + NOUN_SYNSETS + " (a truncated file, or another WordNet version)");
+        }
+        return out;
+    }
+
+    /**
+     * Every data line, checked as it is read: its offset field must be its own byte position (how
+     * WordNet indexes the file), and the file must end with a complete line — a truncated or edited
+     * file trained silently on what was left.
+     */
+    static List<Synset> checkedSynsets(Path file, String text) {
+        List<Synset> out = new ArrayList<>();
+        int no = 0;
+        for (int start = 0; start < text.length(); ) {
+            int end = text.indexOf('\n', start);
+            no++;
+            if (end < 0) throw new UserException(file + ":" + no + ": the last line has no end (the file is truncated)");
+            String line = text.substring(start, end);
+            if (!line.startsWith("  ") && !line.isBlank()) { // not the license header
+                Synset s = parse(line, file, no);
+                if (s.offset() != start) {
+                    throw new UserException(file + ":" + no + ": synset offset " + s.offset() + " is not the line's byte position " + start + " (the file was edited or is damaged)");
+                }
+                out.add(s);
+            }
+            start = end + 1;
         }
         if (out.isEmpty()) throw new UserException(file + " holds no synsets");
         return out;

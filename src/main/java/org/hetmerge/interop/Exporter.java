@@ -71,7 +71,7 @@ public final class Exporter {
             Map<String, long[]> shapes = new LinkedHashMap<>();
             sd.forEach((k, v) -> shapes.put(k, v.getShape().getShape()));
             GraphTemplate.Result plan = Importer.plan(family, Path.of("export of " + source), shapes, settings, source + " import.settings");
-            Importer.checkCoverage(family, Path.of("export of " + source), plan, shapes);
+            Importer.checkCoverage(family, Path.of("export of " + source), plan, shapes, settings);
             Expr.Scope scope = scope(shapes, plan.vars());
             String why = failedCheck(exp, scope);
             JsonObject torch = why == null ? (JsonObject) spec(exp.get("torch"), scope) : null;

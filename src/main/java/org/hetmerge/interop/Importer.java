@@ -106,9 +106,13 @@ public final class Importer {
     /** " with the settings nhead=3, max_length=16" — the values the user gave, which may be what does not fit (empty: none given). */
     static String givenSettings(Map<String, Object> settings) {
         if (settings.isEmpty()) return "";
+        return " with the settings " + settingsList(settings) + " (from --config and the options)";
+    }
+
+    static String settingsList(Map<String, Object> settings) {
         java.util.List<String> kv = new java.util.ArrayList<>();
         settings.forEach((k, v) -> kv.add(k + "=" + v));
-        return " with the settings " + String.join(", ", kv) + " (from --config and the options)";
+        return String.join(", ", kv);
     }
 
     private static String shown(Object v) {
@@ -120,7 +124,7 @@ public final class Importer {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (SafeTensors.Entry e : header.entries()) shapes.put(e.name(), e.shape());
         GraphTemplate.Result plan = plan(family, file, shapes, opt.settings());
-        checkCoverage(family, file, plan, shapes);
+        checkCoverage(family, file, plan, shapes, opt.settings());
         checkFixedSettings(family, file, plan, shapes, opt.settings());
         Params params = new Params(parent);
         try (NDManager tmp = parent.newSubManager()) {
@@ -205,7 +209,7 @@ public final class Importer {
     }
 
     /** Every checkpoint tensor is used (or ignored by the family), present, and of the graph's shape. */
-    static void checkCoverage(Family family, Path file, GraphTemplate.Result plan, Map<String, long[]> shapes) {
+    static void checkCoverage(Family family, Path file, GraphTemplate.Result plan, Map<String, long[]> shapes, Map<String, Object> settings) {
         Map<String, ParamDef> defs = plan.graph().paramDefs();
         for (Map.Entry<String, ParamDef> d : defs.entrySet()) {
             GraphTemplate.Source s = plan.sources().get(d.getKey());
@@ -215,7 +219,7 @@ public final class Importer {
             if (want == null) {
                 throw new UserException(file + ": tensor '" + s.tensor() + "' has shape " + Arrays.toString(have) + ", expected "
                         + Arrays.toString(Arrays.stream(d.getValue().shape()).asLongStream().toArray()) + (s.of() > 1 ? " × " + s.of() + " stacked on axis 0" : "")
-                        + " (from the other tensors of the checkpoint)");
+                        + " (implied by the checkpoint's other tensors" + (settings.isEmpty() ? "" : " and the settings " + settingsList(settings)) + ")");
             }
         }
         TreeSet<String> extra = new TreeSet<>(shapes.keySet());

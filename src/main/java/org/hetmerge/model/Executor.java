@@ -98,11 +98,7 @@ public final class Executor {
             NDArray weight = p.get(conv.name() + ".weight").mul(scale.reshape(c.out(), 1, 1, 1));
             NDArray shift = c.bias() ? p.get(conv.name() + ".bias") : null;
             NDArray bias = (shift == null ? p.get(b + "running_mean").neg() : shift.sub(p.get(b + "running_mean"))).mul(scale).add(p.get(b + "bias"));
-            NDArray x = in.get(0);
-            out = x.getNDArrayInternal()
-                    .convolution(x, weight, bias, new ai.djl.ndarray.types.Shape(c.stride(), c.stride()),
-                            new ai.djl.ndarray.types.Shape(c.padding(), c.padding()), new ai.djl.ndarray.types.Shape(1, 1), 1)
-                    .singletonOrThrow();
+            out = c.convolve(in.get(0), weight, bias, false);
             NDScope.unregister(out);
         }
         NDScope.register(out);

@@ -84,10 +84,15 @@ public final class ModelIO {
             String bad = invalidValue(m.params().get(e.getKey()), e.getValue());
             if (bad != null) throw new UserException("model " + m.name() + ": tensor '" + e.getKey() + "' " + bad + "; nothing written");
         }
-        Files.writeString(dir.resolve(MODEL_JSON), GSON.toJson(toJson(m)) + "\n", StandardCharsets.UTF_8);
-        try (OutputStream os = Files.newOutputStream(dir.resolve(WEIGHTS))) {
+        java.security.MessageDigest sha = sha256Digest();
+        long bytes;
+        try (CountingOutputStream os = new CountingOutputStream(new java.security.DigestOutputStream(Files.newOutputStream(dir.resolve(WEIGHTS)), sha))) {
             m.params().toNDList().encode(os, NDList.Encoding.SAFETENSORS);
+            bytes = os.count;
         }
+        JsonObject json = toJson(m);
+        json.add(WEIGHTS_RECORD, new WeightsRecord(bytes, java.util.HexFormat.of().formatHex(sha.digest())).toJson());
+        Files.writeString(dir.resolve(MODEL_JSON), GSON.toJson(json) + "\n", StandardCharsets.UTF_8);
         List<String> v = vocabulary(m);
         if (v != null) Files.writeString(dir.resolve(VOCAB_FILE), WordList.toText(v), StandardCharsets.UTF_8);
         String tok = tokenizerJson(m);
@@ -108,11 +113,76 @@ public final class ModelIO {
     }
 
     static String sha256(String s) {
+        return java.util.HexFormat.of().formatHex(sha256Digest().digest(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static java.security.MessageDigest sha256Digest() {
         try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(d);
+            return java.security.MessageDigest.getInstance("SHA-256");
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** model.json's field recording the weights file it was written with. */
+    static final String WEIGHTS_RECORD = "weights";
+
+    /**
+     * The size and SHA-256 of weights.safetensors as written beside model.json. Checked on load: a
+     * model replaced while another command read it (model.json of one, weights of the other), or
+     * weights copied in from another model of the same shapes, would otherwise load silently.
+     */
+    record WeightsRecord(long bytes, String sha256) {
+        JsonObject toJson() {
+            JsonObject o = new JsonObject();
+            o.addProperty("bytes", bytes);
+            o.addProperty("sha256", sha256);
+            return o;
+        }
+
+        /** The record in model.json, or null for models written before hetmerge recorded it. */
+        static WeightsRecord from(Path json, JsonObject model) {
+            if (!model.has(WEIGHTS_RECORD)) return null;
+            JsonElement e = model.get(WEIGHTS_RECORD);
+            if (!e.isJsonObject()) throw new UserException(json + ": field '" + WEIGHTS_RECORD + "' is " + e + ", expected an object {bytes, sha256}");
+            JsonObject o = e.getAsJsonObject();
+            requireField(json, o, "bytes", "a whole number ≥ 0", x -> org.hetmerge.util.JsonTypes.typeError(x, long.class, "") == null && x.getAsLong() >= 0, WEIGHTS_RECORD + ".");
+            requireField(json, o, "sha256", "64 hexadecimal digits", x -> x.isJsonPrimitive() && x.getAsJsonPrimitive().isString()
+                    && x.getAsString().matches("[0-9a-f]{64}"), WEIGHTS_RECORD + ".");
+            return new WeightsRecord(o.get("bytes").getAsLong(), o.get("sha256").getAsString());
+        }
+
+        /** Hashes the open file from its start (the caller reads the tensors through the same channel). */
+        static WeightsRecord of(java.nio.channels.FileChannel ch) throws IOException {
+            java.security.MessageDigest sha = sha256Digest();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20);
+            long pos = 0;
+            for (int r; (r = ch.read(buf, pos)) > 0; pos += r) {
+                buf.flip();
+                sha.update(buf);
+                buf.clear();
+            }
+            return new WeightsRecord(pos, java.util.HexFormat.of().formatHex(sha.digest()));
+        }
+    }
+
+    private static final class CountingOutputStream extends java.io.FilterOutputStream {
+        long count;
+
+        CountingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
         }
     }
 
@@ -204,6 +274,8 @@ public final class ModelIO {
             for (int c : cols) {
                 if (c < 0 || c >= width) throw new UserException(json + ": " + where + ".columns holds " + c + ", but output '" + out + "' has columns 0-" + (width - 1));
             }
+            String colsBad = columnsProblem(graph, out, task, cols);
+            if (colsBad != null) throw new UserException(json + ": " + where + ".columns " + colsBad);
             tasks.add(new TaskHead(task, out, cols));
         }
         String archType = org.hetmerge.util.JsonTypes.typeError(o.get("architecture"), ArchSpec.class, "architecture");
@@ -216,6 +288,10 @@ public final class ModelIO {
         }
         String archBad = arch == null ? null : archProblem(arch);
         if (archBad != null) throw new UserException(json + ": " + archBad);
+        if (arch != null) {
+            String mismatch = archMismatch(arch, graph, tasks);
+            if (mismatch != null) throw new UserException(json + ": " + mismatch);
+        }
         JsonObject info = new JsonObject();
         for (String k : List.of("training", "merge", "provenance", "metrics", VOCABULARY, TOKENIZER, IMPORT, PREPROCESSING)) if (o.has(k)) info.add(k, o.get(k));
         requireInfo(json, info);
@@ -235,9 +311,10 @@ public final class ModelIO {
             if (!WordList.sha256(v).equals(want)) throw new UserException(vf + " does not match the digest in " + MODEL_JSON + " (edited or from another model?)");
             setVocabulary(info, v, info.getAsJsonObject(VOCABULARY).get("maxLength").getAsInt());
         }
+        WeightsRecord recorded = WeightsRecord.from(json, o);
         Params params = new Params(parent);
         try {
-            readWeights(weights, graph, params);
+            readWeights(weights, graph, params, recorded);
         } catch (RuntimeException e) {
             params.close();
             throw e;
@@ -249,6 +326,38 @@ public final class ModelIO {
     private record TrainingRecord(int epochs, int batchSize, double lr, double momentum, double weightDecay, String schedule, double warmup,
             boolean augment, long seed, int limit, String optimizer, double testAccuracy, long testSamples, double trainAccuracyLastEpoch,
             double finalLoss, double seconds, double imagesPerSecond, String dataset, long truncatedTrainingTexts, String cacheKey) {}
+
+    /**
+     * Columns must name distinct outputs (two classes read from one column always tie), and a
+     * cosine head over the dataset's classes scores class c in column c: its class vectors are the
+     * dataset's, shared by every model, so a reordering there contradicts the graph.
+     */
+    static String columnsProblem(Graph graph, String out, Task task, List<Integer> cols) {
+        if (new java.util.HashSet<>(cols).size() != cols.size()) return "lists a column twice: " + cols + " (each class needs its own output column)";
+        if (graph.node(out).op() instanceof org.hetmerge.model.op.CosineHead h && task.datasetClasses() == h.classes() && !cols.equals(task.classes())) {
+            return "is " + cols + ", but output '" + out + "' is a cosine head over the dataset's " + h.classes() + " classes, which scores class c in column c: expected " + task.classes();
+        }
+        return null;
+    }
+
+    /**
+     * A model trained by hetmerge records the zoo architecture it was built from; the graph must be
+     * that architecture's (a hand-edited "resnet-56" over a resnet-20 graph was printed by info as
+     * if true). Merged and imported models record none.
+     */
+    static String archMismatch(ArchSpec arch, Graph graph, List<TaskHead> tasks) {
+        if (tasks.size() != 1) return "architecture " + arch.label() + " is recorded for a model with " + tasks.size() + " tasks (only single-task models trained by hetmerge record one)";
+        Graph expected;
+        try {
+            expected = org.hetmerge.model.zoo.Zoo.build(arch, graph.inputShape(), tasks.get(0).task());
+        } catch (RuntimeException e) {
+            return "architecture " + arch.label() + " cannot be built for this model's input and task (" + UserException.plain(e) + ")";
+        }
+        if (expected.equals(graph)) return null;
+        return "architecture says " + arch.label() + " (" + String.format("%,d", expected.parameterCount()) + " parameters), but the graph is another network ("
+                + String.format("%,d", graph.parameterCount()) + " parameters, " + graph.nodes().size() + " nodes against " + expected.nodes().size()
+                + "); remove the architecture field to load the graph as it is";
+    }
 
     /** Sizes an architecture record must have (a hand-edited depth of -8 was printed as "resnet--8x0.5"). */
     static String archProblem(ArchSpec a) {
@@ -327,10 +436,32 @@ public final class ModelIO {
         return null;
     }
 
-    static void readWeights(Path file, Graph graph, Params params) {
-        // The strict reader checks the header (length, JSON, dtypes, byte spans, overlaps) before any
-        // tensor is read: a truncated or damaged file is one line naming what is wrong.
-        Map<String, NDArray> byName = new HashMap<>(org.hetmerge.util.SafeTensors.read(file, params.manager()));
+    static void readWeights(Path file, Graph graph, Params params, WeightsRecord recorded) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            WeightsRecord found = recorded == null ? null : WeightsRecord.of(ch);
+            String replaced = found == null || found.equals(recorded) ? null
+                    : "is not the weights file model.json was written with (" + found.bytes() + " bytes, sha256 " + found.sha256().substring(0, 12) + "…; expected "
+                    + recorded.bytes() + " bytes, sha256 " + recorded.sha256().substring(0, 12) + "…): the model was replaced while being read, or its weights"
+                    + " were edited or copied from another model (to use these weights anyway, delete the '" + WEIGHTS_RECORD + "' field of model.json)";
+            try {
+                // The same channel as the digest: the bytes checked are the bytes read.
+                checkTensors(file, graph, params, org.hetmerge.util.SafeTensors.read(file, ch, params.manager()));
+            } catch (UserException e) {
+                // What is wrong with the file, and why it may be wrong (replaced meanwhile: the shapes of another model).
+                throw replaced == null ? e : new UserException(e.getMessage() + "; the file " + replaced);
+            }
+            if (replaced != null) throw new UserException(file + " " + replaced);
+        } catch (IOException e) {
+            throw new UserException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * The strict reader has checked the header (length, JSON, dtypes, byte spans, overlaps): here
+     * every graph tensor must be present, of its shape, float32 and finite, and no other tensor.
+     */
+    private static void checkTensors(Path file, Graph graph, Params params, Map<String, NDArray> read) {
+        Map<String, NDArray> byName = new HashMap<>(read);
         for (Map.Entry<String, ParamDef> e : graph.paramDefs().entrySet()) {
             NDArray a = byName.remove(e.getKey());
             if (a == null) throw new UserException(file + ": tensor '" + e.getKey() + "' is missing");

@@ -101,6 +101,9 @@ public final class AtomicDir {
     /** Longest output name: the hidden temporary name beside it adds about 40 bytes to the file system's 255. */
     static final int MAX_NAME_BYTES = 200;
 
+    /** Linux's PATH_MAX is 4096 bytes; the temporary name and the files inside need some of it. */
+    static final int MAX_PATH_BYTES = 3900;
+
     /**
      * A path under a missing output must be creatable, checked before any long work (training) so
      * that the failure names --out and why, not an internal temporary path after an hour: no regular
@@ -110,6 +113,13 @@ public final class AtomicDir {
     private static void requireCreatable(Path dir, Path target) {
         int bytes = target.getFileName() == null ? 0 : target.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         if (bytes > MAX_NAME_BYTES) throw new UserException("--out " + abbreviated(dir) + ": a name of " + bytes + " bytes; output names may have at most " + MAX_NAME_BYTES);
+        // Limits of the parents too, before anything is made: a 4.4 KB nested path failed after training and left its parents behind.
+        int total = target.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (total > MAX_PATH_BYTES) throw new UserException("--out " + abbreviated(dir) + ": a path of " + total + " bytes; output paths may have at most " + MAX_PATH_BYTES);
+        for (Path part : target.toAbsolutePath()) {
+            int n = part.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (n > 255) throw new UserException("--out " + abbreviated(dir) + ": a directory name of " + n + " bytes on the way; names may have at most 255");
+        }
         for (Path p = target.getParent(); p != null; p = p.getParent()) {
             if (Files.isDirectory(p)) {
                 probe(dir, p, target.getFileName() == null ? "out" : target.getFileName().toString());

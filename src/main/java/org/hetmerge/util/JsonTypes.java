@@ -104,6 +104,12 @@ public final class JsonTypes {
     private static String primitiveError(JsonElement e, Class<?> raw, String path, String expected) {
         if (!e.isJsonPrimitive()) return found(path, e) + ", expected " + expected;
         JsonPrimitive p = e.getAsJsonPrimitive();
+        if (expected.equals("an integer") && p.isNumber() && wholeNumber(p)) {
+            boolean isLong = raw == long.class || raw == Long.class;
+            long min = isLong ? Long.MIN_VALUE : Integer.MIN_VALUE, max = isLong ? Long.MAX_VALUE : Integer.MAX_VALUE;
+            // A whole number out of range is named as such, not as "not an integer".
+            if (!integral(p, min, max)) return found(path, e) + ", expected an integer from " + min + " to " + max;
+        }
         boolean ok = switch (expected) {
             case "an integer" -> p.isNumber() && integral(p, raw == long.class || raw == Long.class ? Long.MIN_VALUE : Integer.MIN_VALUE,
                     raw == long.class || raw == Long.class ? Long.MAX_VALUE : Integer.MAX_VALUE);
@@ -112,6 +118,15 @@ public final class JsonTypes {
             default -> p.isString();
         };
         return ok ? null : found(path, e) + ", expected " + expected;
+    }
+
+    private static boolean wholeNumber(JsonPrimitive p) {
+        try {
+            java.math.BigDecimal d = new java.math.BigDecimal(p.getAsString());
+            return d.signum() == 0 || d.stripTrailingZeros().scale() <= 0;
+        } catch (NumberFormatException x) {
+            return false;
+        }
     }
 
     private static boolean integral(JsonPrimitive p, long min, long max) {

@@ -98,7 +98,9 @@ public final class SafeTensors {
 
     /** A whole JSON number (a string "0" or 1.5 is refused, not read leniently). */
     private static long integer(com.google.gson.JsonElement v, String where, String field) {
-        if (JsonTypes.typeError(v, long.class, "") != null) throw new UserException(where + ": " + field + " holds " + v + ", expected whole numbers");
+        String bad = JsonTypes.typeError(v, long.class, "");
+        // A whole number beyond 64 bits is named as such ("expected whole numbers" read as if it were a fraction).
+        if (bad != null) throw new UserException(where + ": " + field + " holds " + v + (bad.contains(" from ") ? ", beyond the 64-bit integers the format allows" : ", expected whole numbers"));
         return v.getAsLong();
     }
 
@@ -106,6 +108,15 @@ public final class SafeTensors {
     public static Header header(Path file) {
         InputFiles.requireRegular(file, "");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return header(file, ch);
+        } catch (IOException e) {
+            throw new UserException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Reads and checks the header of an open file ({@code file} names it in messages). */
+    static Header header(Path file, FileChannel ch) {
+        try {
             long size = ch.size();
             if (size < 8) throw new UserException(file + ": not a safetensors file (" + size + " bytes, shorter than the 8-byte header length)");
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -150,7 +161,9 @@ public final class SafeTensors {
             if (name.equals("__metadata__")) {
                 if (!kv.getValue().isJsonObject()) throw new UserException(file + ": __metadata__ must be an object of strings");
                 for (Map.Entry<String, JsonElement> m : kv.getValue().getAsJsonObject().entrySet()) {
-                    if (!m.getValue().isJsonPrimitive()) throw new UserException(file + ": __metadata__ '" + m.getKey() + "' is not a string");
+                    if (!m.getValue().isJsonPrimitive() || !m.getValue().getAsJsonPrimitive().isString()) {
+                        throw new UserException(file + ": __metadata__ '" + m.getKey() + "' is " + m.getValue() + ", expected a string (the format allows only strings there)");
+                    }
                     meta.put(m.getKey(), m.getValue().getAsString());
                 }
                 continue;
@@ -223,9 +236,22 @@ public final class SafeTensors {
 
     /** Every tensor of the file, by name, created in {@code manager} (float16/bfloat16 become float32). */
     public static Map<String, NDArray> read(Path file, NDManager manager) {
-        Header h = header(file);
-        Map<String, NDArray> out = new LinkedHashMap<>();
+        InputFiles.requireRegular(file, "");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return read(file, ch, manager);
+        } catch (IOException e) {
+            throw new UserException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Every tensor of an open file. Reading header and tensors through one channel means one file:
+     * a file replaced (renamed over) meanwhile cannot mix the old header with the new data.
+     */
+    public static Map<String, NDArray> read(Path file, FileChannel ch, NDManager manager) {
+        Header h = header(file, ch);
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        try {
             for (Entry e : h.entries()) {
                 long len = e.end() - e.begin();
                 MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, h.dataStart() + e.begin(), len);

@@ -42,6 +42,18 @@ class CliTest {
         assertThat(r.err()).doesNotContain("Exception", "\tat ");
     }
 
+    /** The launcher names HETMERGE_JAVA_OPTS when java refuses it (the JVM's own text, on stdout, was all there was), before any build. */
+    @Test
+    void launcherRefusesJavaOptionsJavaRefuses() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", "hetmerge", "info", "x");
+        pb.environment().put("HETMERGE_JAVA_OPTS", "-Xmx4q");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8), err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isEqualTo(2);
+        assertThat(out).isEmpty();
+        assertThat(err.strip()).isEqualTo("hetmerge: error: HETMERGE_JAVA_OPTS is '-Xmx4q', which java refuses: Invalid maximum heap size: -Xmx4q");
+    }
+
     @Test
     void helpListsCommandsAndEveryCommandHasHelp() {
         Run r = run("--help");
@@ -85,7 +97,7 @@ class CliTest {
                 {"--weight-decay", "NaN", "--weight-decay must be a finite number ≥ 0"}, {"--warmup", "2", "--warmup must be a fraction"},
                 {"--momentum", "5", "--momentum must be in [0, 1)"}, {"--width", "1e12", "a whole number from 1 to 1048576; got 1000000000000"},
                 // Found after training with no flag named (re-audit, session 5): now refused before it, naming the flag.
-                {"--head-scale", "NaN", "--head-scale must be a finite number > 0, got NaN"}, {"--batch-size", "2147483647", "--batch-size must be 1 to 65536"},
+                {"--head-scale", "NaN", "--head-scale must be a finite number > 0, got NaN"}, {"--head-scale", "1e300", "--head-scale must be at most 3.4028235E38 (weights are float32), got 1.0E300"}, {"--batch-size", "2147483647", "--batch-size must be 1 to 65536"},
                 {"--embed-dim", "0", "--embed-dim must be 2 to"}}) {
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--arch", "mlp", "--classes", "0-4", "--out", tmp.resolve("t").toString()));
             int at = args.indexOf(bad[0]);
@@ -101,8 +113,17 @@ class CliTest {
         // An --out that cannot be made is named with the reason before training, not as an internal temporary path after it.
         assertOneLineError(run("train", "--arch", "mlp", "--classes", "0-4", "--out", tmp.resolve("x".repeat(300)).toString()), 2, "a name of 300 bytes; output names may have at most 200");
         assertOneLineError(run("train", "--arch", "mlp", "--classes", "0-4", "--out", "/proc/hetmerge-out"), 2, "--out /proc/hetmerge-out: no directory can be made in /proc (");
+        Path deep = tmp.resolve("d");
+        for (int i = 0; i < 22; i++) deep = deep.resolve("x".repeat(190));
+        assertOneLineError(run("train", "--arch", "mlp", "--classes", "0-4", "--out", deep.toString()), 2, "output paths may have at most 3900");
+        assertThat(tmp.resolve("d")).doesNotExist();
+        assertOneLineError(run("train", "--arch", "mlp", "--classes", "0-4", "--out", tmp.resolve("y".repeat(256)).resolve("m").toString()), 2,
+                "a directory name of 256 bytes on the way; names may have at most 255");
         Path widths = tmp.resolve("w0");
         assertOneLineError(run("train", "--arch", "mlp", "--widths", "16,0", "--classes", "0-4", "--out", widths.toString()), 2, "mlp hidden widths must be 1 to 1048576 units; got 0");
+        // A run that diverges stops at the first non-finite loss and names it; no model is written.
+        assertOneLineError(run("train", "--arch", "mlp", "--depth", "1", "--width", "16", "--classes", "0-4", "--epochs", "1", "--limit", "1000", "--lr", "1e30",
+                "--out", tmp.resolve("t").toString()), 2, "training diverged: the loss is NaN at epoch 1, step ", "nothing written");
         assertThat(tmp.resolve("t")).doesNotExist();
         assertOneLineError(run("barrier", "a", "b", "--steps", "100000000", "--out", out.toString()), 2, "--steps must be 2 to 1001");
         assertOneLineError(run("barrier", "a", "b", "--methods", "avg,avg", "--out", out.toString()), 2, "--methods lists a method twice");

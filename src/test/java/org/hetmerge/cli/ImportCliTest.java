@@ -193,6 +193,12 @@ class ImportCliTest {
         png(corrupt.resolve("cat/0.png"), 1);
         Files.write(corrupt.resolve("cat/1.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1, 2});
         assertOneLineError(CliTest.run("eval", model.toString(), "--data", corrupt.toString()), 2, "1.png", "not a readable PNG or JPEG");
+        // A decompression bomb (72 megapixels in a few kilobytes) is refused from its header, with the file named.
+        Path bomb = tmp.resolve("bomb");
+        png(bomb.resolve("cat/0.png"), 1);
+        ImageIO.write(new java.awt.image.BufferedImage(9000, 8000, java.awt.image.BufferedImage.TYPE_BYTE_BINARY), "png", bomb.resolve("cat/1.png").toFile());
+        assertThat(Files.size(bomb.resolve("cat/1.png"))).isLessThan(200_000);
+        assertOneLineError(CliTest.run("eval", model.toString(), "--data", bomb.toString()), 2, "1.png: image is 9000 × 8000 pixels; at most 67108864 pixels are read");
         Path empty = tmp.resolve("empty");
         png(empty.resolve("cat/0.png"), 1);
         Files.createDirectories(empty.resolve("dog"));
@@ -261,7 +267,9 @@ class ImportCliTest {
                 {"\"nhead\": 2, \"layer_norm_eps\": NaN", "not strict JSON"},
                 // Values the state dict fixes are compared with it, not recorded unused.
                 {"\"nhead\": 2, \"d_model\": 12345", "--config: 'd_model' is 12345 but " + fixture("text_pre.safetensors") + " has "},
-                {"\"nhead\": 2, \"num_classes\": 9999", "--config: 'num_classes' is 9999 but "}};
+                {"\"nhead\": 2, \"num_classes\": 9999", "--config: 'num_classes' is 9999 but "},
+                // A shape the settings imply is blamed on them too, not only on "the other tensors".
+                {"\"nhead\": 2, \"max_length\": 4", "implied by the checkpoint's other tensors and the settings nhead=2, max_length=4)"}};
         for (String[] v : values) {
             Path c = Files.writeString(tmp.resolve("cfg.json"), "{" + (v[0].contains("max_length") ? "" : "\"max_length\": 16, ") + v[0] + "}");
             assertOneLineError(CliTest.run("import", "--family", "torch-text-encoder", fixture("text_pre.safetensors").toString(), "--config", c.toString(),

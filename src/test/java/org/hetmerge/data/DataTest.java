@@ -50,6 +50,17 @@ class DataTest {
         assertThatThrownBy(() -> FashionMnist.Idx.read(new ByteArrayInputStream(idx(8, new int[] {3, 2, 2}, new byte[5])), "t.idx"))
                 .hasMessageContaining("truncated");
         assertThatThrownBy(() -> FashionMnist.Idx.read(new ByteArrayInputStream(new byte[0]), "e.idx")).hasMessageContaining("empty");
+        assertThatThrownBy(() -> FashionMnist.Idx.read(new ByteArrayInputStream(java.util.Arrays.copyOf(idx(8, new int[] {3}, new byte[3]), 20)), "long.idx"))
+                .hasMessage("long.idx: bytes after the 3 data bytes the header announces");
+        // A damaged gzip trailer (CRC) is found and the file named, not passed as "Corrupt GZIP trailer" or as data.
+        Path gz = Files.createTempFile("idx", ".gz");
+        writeGz(gz, idx(8, new int[] {3, 2, 2}, data));
+        byte[] bytes = Files.readAllBytes(gz);
+        bytes[bytes.length - 6] ^= 0x55;
+        Files.write(gz, bytes);
+        assertThatThrownBy(() -> FashionMnist.Idx.read(gz)).isInstanceOf(UserException.class).hasMessageStartingWith(gz + ": damaged gzip file (")
+                .hasMessageEndingWith("reinstall it (apt-get install --reinstall dataset-fashion-mnist)");
+        Files.delete(gz);
     }
 
     @Test

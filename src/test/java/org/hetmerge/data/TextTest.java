@@ -58,6 +58,15 @@ public class TextTest {
         assertThat(s.text()).isEqualTo("dog domestic dog Canis familiaris a member of the genus Canis");
         assertThatThrownBy(() -> WordNet.parse("0001 01 a 01 good 0 000 | nice", f, 3)).isInstanceOf(UserException.class).hasMessageContaining("data.noun:3").hasMessageContaining("not a noun file");
         assertThatThrownBy(() -> WordNet.parse("garbage", f, 4)).isInstanceOf(UserException.class).hasMessageContaining("data.noun:4");
+        // Offsets are byte positions; the file must end with a whole line (a truncated data.noun trained silently).
+        String header = "  1 license line\n";
+        String l1 = String.format("%08d 05 n 01 dog 0 000 | a domestic animal  \n", header.length());
+        String l2 = String.format("%08d 05 n 01 cat 0 000 | another animal  \n", header.length() + l1.length());
+        assertThat(WordNet.checkedSynsets(f, header + l1 + l2)).extracting(WordNet.Synset::offset).containsExactly((long) header.length(), (long) (header.length() + l1.length()));
+        assertThatThrownBy(() -> WordNet.checkedSynsets(f, header + l1 + l2.substring(0, 30))).isInstanceOf(UserException.class)
+                .hasMessage("data.noun:3: the last line has no end (the file is truncated)");
+        assertThatThrownBy(() -> WordNet.checkedSynsets(f, header + l2)).isInstanceOf(UserException.class)
+                .hasMessage("data.noun:2: synset offset " + (header.length() + l1.length()) + " is not the line's byte position " + header.length() + " (the file was edited or is damaged)");
         // The test split depends on the offset only.
         assertThat(WordNet.isTest(2084071L)).isEqualTo(WordNet.isTest(2084071L));
         long tests = java.util.stream.LongStream.range(0, 10_000).filter(WordNet::isTest).count();

@@ -149,7 +149,12 @@ class ModelIOTest {
                     {"training", "7", "field 'training' is 7, expected an object"},
                     {"tasks[0].classNames", "[\"a\", \"b\"]", "tasks[0].classNames has 2 names for 5 classes"},
                     {"tasks[0].columns", "[0, 1, 2]", "tasks[0].columns has 3 entries for 5 classes"},
-                    {"tasks[0].columns", "[0, 1, 2, 3, 204]", "tasks[0].columns holds 204, but output"}};
+                    {"tasks[0].columns", "[0, 1, 2, 3, 204]", "tasks[0].columns holds 204, but output"},
+                    {"tasks[0].columns", "[5, 5, 6, 7, 8]", "tasks[0].columns lists a column twice: [5, 5, 6, 7, 8]"},
+                    {"tasks[0].columns", "[9, 8, 7, 6, 5]", "tasks[0].columns is [9, 8, 7, 6, 5], but output 'head.cos' is a cosine head over the dataset's 10 classes,"
+                            + " which scores class c in column c: expected [5, 6, 7, 8, 9]"},
+                    {"weights", "{\"bytes\": -1, \"sha256\": \"00\"}", "field 'weights.bytes' is -1, expected a whole number ≥ 0"},
+                    {"weights", "[]", "field 'weights' is [], expected an object {bytes, sha256}"}};
             int k = 0;
             for (String[] c : cases) {
                 com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
@@ -163,6 +168,64 @@ class ModelIOTest {
                 Files.writeString(dir.resolve("model.json"), o.toString());
                 assertThatThrownBy(() -> ModelIO.load(dir, m)).as(c[0]).isInstanceOf(UserException.class)
                         .hasMessageContaining(dir.resolve("model.json").toString()).hasMessageContaining(c[2]);
+            }
+        }
+    }
+
+    /**
+     * model.json records the size and digest of the weights it was written with: weights copied in
+     * from another model of the same shapes, or a model replaced (train --force) while a merge read
+     * it, loaded silently — old model.json, new weights.
+     */
+    @Test
+    void weightsThatAreNotTheRecordedOnesAreNamed() throws Exception {
+        try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("mlp", 1, 8), new int[] {1, 28, 28}, TASK, 1, m);
+             Model b = ModelFactory.create(ArchSpec.of("mlp", 1, 8), new int[] {1, 28, 28}, TASK, 2, m);
+             Model wide = ModelFactory.create(ArchSpec.of("mlp", 1, 12), new int[] {1, 28, 28}, TASK, 2, m)) {
+            Path dir = tmp.resolve("a");
+            ModelIO.save(a, dir, false);
+            ModelIO.save(b, tmp.resolve("b"), false);
+            ModelIO.save(wide, tmp.resolve("wide"), false);
+            Files.copy(tmp.resolve("b").resolve(ModelIO.WEIGHTS), dir.resolve(ModelIO.WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertThatThrownBy(() -> ModelIO.load(dir, m)).isInstanceOf(UserException.class)
+                    .hasMessageStartingWith(dir.resolve(ModelIO.WEIGHTS) + " is not the weights file model.json was written with (")
+                    .hasMessageContaining("replaced while being read").hasMessageContaining("delete the 'weights' field of model.json");
+            // Weights of another shape: what is wrong, and the likely reason.
+            Files.copy(tmp.resolve("wide").resolve(ModelIO.WEIGHTS), dir.resolve(ModelIO.WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertThatThrownBy(() -> ModelIO.load(dir, m)).isInstanceOf(UserException.class).hasMessageContaining("has shape")
+                    .hasMessageContaining("; the file is not the weights file model.json was written with");
+            // As the message says: without the record the user's weights load (and are b's).
+            Files.copy(tmp.resolve("b").resolve(ModelIO.WEIGHTS), dir.resolve(ModelIO.WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("model.json"))).getAsJsonObject();
+            assertThat(o.getAsJsonObject("weights").get("bytes").getAsLong()).isEqualTo(Files.size(tmp.resolve("b").resolve(ModelIO.WEIGHTS)));
+            o.remove("weights");
+            Files.writeString(dir.resolve("model.json"), o.toString());
+            try (Model back = ModelIO.load(dir, m)) {
+                String name = a.graph().paramDefs().keySet().iterator().next();
+                assertThat(back.params().get(name).toFloatArray()).containsExactly(b.params().get(name).toFloatArray());
+            }
+        }
+    }
+
+    /** The architecture a trained model records must be its graph's (a hand-edited depth was shown by info as if true). */
+    @Test
+    void anArchitectureThatIsNotTheGraphsIsNamed() throws Exception {
+        try (NDManager m = TestSupport.manager(); Model a = ModelFactory.create(ArchSpec.of("resnet", 8, 0.5), new int[] {1, 28, 28}, TASK, 1, m)) {
+            Path good = tmp.resolve("good");
+            ModelIO.save(a, good, false);
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(good.resolve("model.json"))).getAsJsonObject();
+            o.getAsJsonObject("architecture").addProperty("depth", 14);
+            Path dir = tmp.resolve("deeper");
+            Files.createDirectories(dir);
+            Files.copy(good.resolve(ModelIO.WEIGHTS), dir.resolve(ModelIO.WEIGHTS));
+            Files.writeString(dir.resolve("model.json"), o.toString());
+            assertThatThrownBy(() -> ModelIO.load(dir, m)).isInstanceOf(UserException.class)
+                    .hasMessageStartingWith(dir.resolve("model.json") + ": architecture says resnet-14x0.5 (")
+                    .hasMessageContaining("but the graph is another network").hasMessageContaining("remove the architecture field");
+            o.remove("architecture");
+            Files.writeString(dir.resolve("model.json"), o.toString());
+            try (Model back = ModelIO.load(dir, m)) {
+                assertThat(back.architecture()).isNull();
             }
         }
     }

@@ -49,7 +49,9 @@ class SafeTensorsTest {
     @Test
     void lenientNumbersOverflowingShapesAndNonUtf8NamesAreRefused() throws Exception {
         String[][] cases = {{"{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[\"0\",\"4\"]}}", "data_offsets holds \"0\", expected whole numbers"},
-                {"{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}", "is absurdly large"}};
+                {"{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}", "is absurdly large"},
+                {"{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,99999999999999999999999]}}", "data_offsets holds 99999999999999999999999, beyond the 64-bit integers the format allows"},
+                {"{\"__metadata__\":{\"format\":7},\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", "__metadata__ 'format' is 7, expected a string"}};
         int k = 0;
         for (String[] c : cases) {
             ByteBuffer b = ByteBuffer.allocate(8 + c[0].length() + 4).order(ByteOrder.LITTLE_ENDIAN);

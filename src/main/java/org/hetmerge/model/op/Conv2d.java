@@ -32,10 +32,34 @@ public record Conv2d(int in, int out, int kernel, int stride, int padding, boole
     }
 
     public NDArray forward(OpContext ctx, List<NDArray> x) {
-        NDArray input = x.get(0);
+        return convolve(x.get(0), ctx.param("weight"), bias ? ctx.param("bias") : null, ctx.mode() == OpContext.Mode.TRAIN);
+    }
+
+    /** oneDNN's output-channel block under AVX-512 (8 under AVX2): a multiple of both. */
+    static final int CHANNEL_BLOCK = 16;
+
+    /**
+     * libtorch's convolution with this op's geometry. When training (autograd will need the
+     * gradient of the input) and the output channels are not a multiple of {@value #CHANNEL_BLOCK}, the convolution
+     * runs with zero filters appended up to that multiple and the extra outputs dropped — the same
+     * values — because libtorch 2.7's oneDNN computes a wrong (often NaN) input gradient for such
+     * convolutions on AVX-512 machines (a resnet-14×0.5, 8 channels, trained to NaN on an AMD Zen 5;
+     * with AVX2 the same happens at 4 or 12 channels). Forward passes and weight gradients are
+     * right and take the plain path. ConvGradientTest checks both against float64, which libtorch
+     * computes without oneDNN.
+     */
+    public NDArray convolve(NDArray input, NDArray weight, NDArray biasOrNull, boolean training) {
+        if (out % CHANNEL_BLOCK == 0 || !training) return convolution(input, weight, biasOrNull);
+        int padded = (out + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK * CHANNEL_BLOCK;
+        NDArray zeros = weight.getManager().zeros(new Shape(padded - out, in, kernel, kernel), weight.getDataType());
+        NDArray wide = weight.concat(zeros, 0);
+        NDArray wideBias = biasOrNull == null ? null : biasOrNull.concat(biasOrNull.getManager().zeros(new Shape(padded - out), biasOrNull.getDataType()), 0);
+        return convolution(input, wide, wideBias).get(new ai.djl.ndarray.index.NDIndex(":, 0:" + out));
+    }
+
+    private NDArray convolution(NDArray input, NDArray weight, NDArray biasOrNull) {
         return input.getNDArrayInternal()
-                .convolution(input, ctx.param("weight"), bias ? ctx.param("bias") : null,
-                        new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1)
+                .convolution(input, weight, biasOrNull, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1)
                 .singletonOrThrow();
     }
 
