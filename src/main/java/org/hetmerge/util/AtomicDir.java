@@ -269,6 +269,7 @@ public final class AtomicDir {
             } finally {
                 writing.countDown();
             }
+            pauseForTests();
             synchronized (lock) {
                 // Interrupted while writing: the output is not committed, whatever the writer finished.
                 if (aborted.get()) throw new UserException("interrupted: " + dir + " not written");
@@ -302,6 +303,21 @@ public final class AtomicDir {
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running or about to: it does the cleanup
             }
+        }
+    }
+
+    /**
+     * Fault injection for the signal tests: {@code -Dhetmerge.test.writePauseMs=N} holds a finished
+     * but uncommitted write for N ms, so that a test can deliver SIGINT while the files exist only
+     * in the temporary directory (a real write of large weights is that window).
+     */
+    private static void pauseForTests() {
+        long ms = Long.getLong("hetmerge.test.writePauseMs", 0);
+        if (ms <= 0) return;
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
