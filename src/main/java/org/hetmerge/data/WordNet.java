@@ -137,7 +137,8 @@ public final class WordNet {
             return new Synset(offset, label, text.toString());
         } catch (RuntimeException e) {
             if (e instanceof UserException u) throw u;
-            throw new UserException(file + ":" + no + ": not a WordNet data line (" + e.getMessage() + ")");
+            // Not the parser's words (they echoed the line's bytes, control characters and all).
+            throw new UserException(file + ":" + no + ": not a WordNet data line (expected 'offset lexfile n count word lex_id … | gloss')");
         }
     }
 

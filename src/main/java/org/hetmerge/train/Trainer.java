@@ -24,6 +24,7 @@ import org.hetmerge.model.op.OpContext;
 import org.hetmerge.model.op.ParamDef;
 import org.hetmerge.util.Progress;
 import org.hetmerge.util.Rng;
+import org.hetmerge.util.UserException;
 import org.hetmerge.util.Torch;
 
 /** SGD with momentum and weight decay on a graph, with DJL autograd. Same seed → same bits. */
@@ -45,6 +46,7 @@ public final class Trainer {
             java.util.Arrays.sort(sub);
             idx = sub;
         }
+        requireRowsForNorms(g, r.batchSize(), idx.length);
         Samples d = data.trainData();
         int[] target = targets(head, d);
         Torch.seed(r.seed());
@@ -62,8 +64,11 @@ public final class Trainer {
                 long epochCorrect = 0, epochSeen = 0;
                 int[] order = new int[idx.length];
                 for (int i = 0; i < order.length; i++) order[i] = idx[perm[i]];
-                for (int from = 0; from < order.length; from += r.batchSize()) {
-                    int to = Math.min(order.length, from + r.batchSize());
+                for (int from = 0, to; from < order.length; from = to) {
+                    to = Math.min(order.length, from + r.batchSize());
+                    // A last batch of one sample joins the one before: a BatchNorm over vectors cannot
+                    // normalize a single row (libtorch refuses it; --limit 129 failed with exit 1).
+                    if (order.length - to == 1) to = order.length;
                     int n = to - from;
                     float lr = (float) r.lrAt(step++, total);
                     try (NDScope scope = new NDScope()) {
@@ -91,6 +96,23 @@ public final class Trainer {
             }
         }
         return new Result(lastLoss, lastAcc, images, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * A BatchNorm over vectors (an MLP's) normalizes each feature over the batch's rows: training
+     * needs at least two. Said before any work, with the option to change.
+     */
+    static void requireRowsForNorms(Graph g, int batchSize, int samples) {
+        String node = null;
+        for (var n : g.nodes()) {
+            if (n.op() instanceof org.hetmerge.model.op.BatchNorm && g.inputShapesOf(n).get(0).length == 1) {
+                node = n.name();
+                break;
+            }
+        }
+        if (node == null) return;
+        if (batchSize < 2) throw new UserException("--batch-size " + batchSize + " cannot train this model: BatchNorm '" + node + "' normalizes over the batch and needs at least 2 samples (use --batch-size 2 or more)");
+        if (samples < 2) throw new UserException("only " + samples + " training sample: BatchNorm '" + node + "' normalizes over the batch and needs at least 2 (raise --limit)");
     }
 
     /** One optimizer over a graph's trainable tensors: forward, backward, SGD update. */

@@ -244,7 +244,11 @@ public final class AtomicDir {
             }
             synchronized (lock) {
                 if (!committed[0]) undo(tmp, old, target);
-                else deleteTree(old); // written: only the replaced output is left to remove
+                else {
+                    // Written: only the replaced output is left to remove. Said, so that exit 130 is not read as "nothing written".
+                    Progress.info("interrupted after " + dir + " was written (it is complete)");
+                    deleteTree(old);
+                }
             }
         }, "hetmerge-atomic-write");
         try {

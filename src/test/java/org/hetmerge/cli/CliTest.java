@@ -121,6 +121,11 @@ class CliTest {
                 "a directory name of 256 bytes on the way; names may have at most 255");
         Path widths = tmp.resolve("w0");
         assertOneLineError(run("train", "--arch", "mlp", "--widths", "16,0", "--classes", "0-4", "--out", widths.toString()), 2, "mlp hidden widths must be 1 to 1048576 units; got 0");
+        // BatchNorm over vectors needs two rows: --batch-size 1 is refused up front, and a last batch of one joins the one before.
+        assertOneLineError(run("train", "--arch", "mlp", "--depth", "1", "--width", "16", "--classes", "0-4", "--batch-size", "1", "--out", tmp.resolve("t").toString()), 2,
+                "--batch-size 1 cannot train this model: BatchNorm 'hidden.layer1.bn' normalizes over the batch and needs at least 2 samples");
+        assertThat(run("train", "--arch", "mlp", "--depth", "1", "--width", "16", "--classes", "0-4", "--epochs", "1", "--limit", "129", "--quiet",
+                "--out", tmp.resolve("l129").toString()).code()).isZero();
         // A run that diverges stops at the first non-finite loss and names it; no model is written.
         assertOneLineError(run("train", "--arch", "mlp", "--depth", "1", "--width", "16", "--classes", "0-4", "--epochs", "1", "--limit", "1000", "--lr", "1e30",
                 "--out", tmp.resolve("t").toString()), 2, "training diverged: the loss is NaN at epoch 1, step ", "nothing written");

@@ -57,7 +57,9 @@ public class TextTest {
         assertThat(WordNet.CLASS_NAMES.get(s.label())).isEqualTo("noun.animal");
         assertThat(s.text()).isEqualTo("dog domestic dog Canis familiaris a member of the genus Canis");
         assertThatThrownBy(() -> WordNet.parse("0001 01 a 01 good 0 000 | nice", f, 3)).isInstanceOf(UserException.class).hasMessageContaining("data.noun:3").hasMessageContaining("not a noun file");
-        assertThatThrownBy(() -> WordNet.parse("garbage", f, 4)).isInstanceOf(UserException.class).hasMessageContaining("data.noun:4");
+        assertThatThrownBy(() -> WordNet.parse("garbage", f, 4)).isInstanceOf(UserException.class)
+                .hasMessage("data.noun:4: not a WordNet data line (expected 'offset lexfile n count word lex_id … | gloss')");
+        assertThatThrownBy(() -> WordNet.parse("\u0001\u008eQZ | x", f, 5)).isInstanceOf(UserException.class).hasMessageNotContaining("\u0001").hasMessageNotContaining("input string");
         // Offsets are byte positions; the file must end with a whole line (a truncated data.noun trained silently).
         String header = "  1 license line\n";
         String l1 = String.format("%08d 05 n 01 dog 0 000 | a domestic animal  \n", header.length());
