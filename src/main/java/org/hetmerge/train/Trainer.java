@@ -57,6 +57,18 @@ public final class Trainer {
         long step = 0, images = 0;
         double lastLoss = 0, lastAcc = 0;
         long t0 = System.nanoTime();
+        // A signal during training: the JVM must not exit while libtorch is inside a step (SIGTERM during
+        // backward crashed the JVM in libtorch, exit 134). The hook waits for the running step to end
+        // (bounded), and no step starts once the JVM is exiting.
+        java.util.concurrent.locks.ReentrantLock stepLock = new java.util.concurrent.locks.ReentrantLock();
+        Thread onSignal = new Thread(() -> {
+            try {
+                if (stepLock.tryLock(30, java.util.concurrent.TimeUnit.SECONDS)) return; // held until the JVM halts: no further step
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "hetmerge-training-stop");
+        Runtime.getRuntime().addShutdownHook(onSignal);
         try (Sgd sgd = new Sgd(g, p, head, r); Progress bar = Progress.start("train", (long) idx.length * r.epochs())) {
             for (int epoch = 0; epoch < r.epochs(); epoch++) {
                 int[] perm = Rng.permutation(idx.length, new SplittableRandom(Rng.derive(r.seed(), "shuffle:" + epoch)));
@@ -71,8 +83,10 @@ public final class Trainer {
                     if (order.length - to == 1) to = order.length;
                     int n = to - from;
                     float lr = (float) r.lrAt(step++, total);
+                    stepLock.lock();
                     try (NDScope scope = new NDScope()) {
                         scope.suppressNotUsedWarning();
+                        if (org.hetmerge.util.AtomicDir.shuttingDown()) throw new UserException("interrupted: training stopped, nothing written");
                         NDArray input = d.batchArray(m, order, from, to, aug, augRng);
                         int[] y = new int[n];
                         for (int i = 0; i < n; i++) y[i] = target[order[from + i]];
@@ -85,6 +99,8 @@ public final class Trainer {
                         epochLoss += s.loss() * n;
                         epochCorrect += s.correct();
                         epochSeen += n;
+                    } finally {
+                        stepLock.unlock();
                     }
                     images += n;
                     double sec = (System.nanoTime() - t0) / 1e9;
@@ -93,6 +109,12 @@ public final class Trainer {
                 }
                 lastLoss = epochLoss / epochSeen;
                 lastAcc = (double) epochCorrect / epochSeen;
+            }
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException exiting) {
+                // the hook is running: it keeps the JVM from exiting mid-step
             }
         }
         return new Result(lastLoss, lastAcc, images, (System.nanoTime() - t0) / 1e9);

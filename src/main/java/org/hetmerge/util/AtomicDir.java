@@ -276,7 +276,9 @@ public final class AtomicDir {
             pauseForTests();
             synchronized (lock) {
                 // Interrupted while writing: the output is not committed, whatever the writer finished.
-                if (aborted.get()) throw new UserException("interrupted: " + dir + " not written");
+                // The hook thread starts some time after the signal: ask the runtime too, so that a write
+                // finishing in that gap is not committed by a process that is already exiting.
+                if (aborted.get() || shuttingDown()) throw new UserException("interrupted: " + dir + " not written");
                 if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     // Another process made it while this one was writing (two runs, one --out): without
                     // --force that is no permission to replace it; with it, the same checks as before.
@@ -307,6 +309,18 @@ public final class AtomicDir {
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running or about to: it does the cleanup
             }
+        }
+    }
+
+    /** Whether the JVM has begun to exit (a signal arrived): it refuses new shutdown hooks then. */
+    public static boolean shuttingDown() {
+        Thread probe = new Thread(() -> {});
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
         }
     }
 
