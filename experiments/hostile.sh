@@ -940,17 +940,24 @@ else v+=("both failed ($RC1, $RC2)"); el=$(errline "$E1"); fi
 [[ -z $(no_leftovers "$K" same) ]] || v+=("leftover $(no_leftovers "$K" same)")
 add_row "$C" "two trains, same new --out" "$c1 & $c2" "$RC1,$RC2" "${el:-(empty)}" "$([[ ${#v[@]} -eq 0 ]] && echo "OK (one wins, the other refused cleanly)" || echo "BAD: $(join "${v[@]}")")"
 
+# Two --force writers of one output (after `pair`): v lists a run that failed unclearly, or both
+# failing; el is a failed run's error line.
+forced_pair_verdicts() {
+  v=(); el="(empty)"
+  local k rc_ e_ o_ p
+  for k in 1 2; do
+    rc_=RC$k; e_=E$k; o_=O$k
+    if [[ ${!rc_} -ne 0 ]]; then p=$(clean_fail "${!rc_}" "${!e_}" "${!o_}"); [[ -n $p ]] && v+=("run $k: $p"); el=$(errline "${!e_}"); fi
+  done
+  [[ $RC1 -ne 0 && $RC2 -ne 0 ]] && v+=("both failed")
+}
+
 # (2) two trains with --force to the same existing --out
 cp -a "$FX/a" "$K/forced"
 c1='./hetmerge train --arch mlp --depth 1 --width 16 --epochs 1 --limit 1000 --classes 0-4 -q --seed 21 --force --out $W/conc/forced'
 c2=${c1/--seed 21/--seed 22}
 pair "$c1" "$c2" 0
-v=(); el="(empty)"
-for k in 1 2; do
-  rc_=RC$k; e_=E$k; o_=O$k
-  if [[ ${!rc_} -ne 0 ]]; then p=$(clean_fail "${!rc_}" "${!e_}" "${!o_}"); [[ -n $p ]] && v+=("run $k: $p"); el=$(errline "${!e_}"); fi
-done
-[[ $RC1 -ne 0 && $RC2 -ne 0 ]] && v+=("both failed")
+forced_pair_verdicts
 s=$(mk field "$K/forced/model.json" seed 2>/dev/null)
 [[ $s == 21 || $s == 22 ]] || v+=("final model is neither run's (seed $s)")
 [[ $(modelcheck "$K/forced") == ok ]] || v+=("final model inconsistent")
@@ -1044,12 +1051,7 @@ add_row "$C" "two merges, same new --out" "$c1 & $c2" "$RC1,$RC2" "$el" "$([[ ${
 c1='./hetmerge merge $W/fx/a $W/fx/b --calib 200 -q --force --out $W/conc/mm'
 c2='./hetmerge merge $W/fx/a $W/fx/b --method permute --calib 100 -q --force --out $W/conc/mm'
 pair "$c1" "$c2" 0
-v=(); el="(empty)"
-for k in 1 2; do
-  rc_=RC$k; e_=E$k; o_=O$k
-  if [[ ${!rc_} -ne 0 ]]; then p=$(clean_fail "${!rc_}" "${!e_}" "${!o_}"); [[ -n $p ]] && v+=("run $k: $p"); el=$(errline "${!e_}"); fi
-done
-[[ $RC1 -ne 0 && $RC2 -ne 0 ]] && v+=("both failed")
+forced_pair_verdicts
 [[ $(modelcheck "$K/mm") == ok ]] || v+=("final model inconsistent")
 meth=$(mk field "$K/mm/report.json" method 2>/dev/null)
 [[ -z $(no_leftovers "$K" mm) ]] || v+=("leftover $(no_leftovers "$K" mm)")

@@ -79,7 +79,8 @@ public final class WordNet {
         String text;
         org.hetmerge.util.InputFiles.requireRegular(file, "");
         try {
-            if (Files.size(file) > MAX_BYTES) throw new UserException(file + " has " + Files.size(file) + " bytes; WordNet 3.0's data.noun has about 15 MB");
+            long size = Files.size(file);
+            if (size > MAX_BYTES) throw new UserException(file + " has " + size + " bytes; WordNet 3.0's data.noun has about 15 MB");
             // ISO-8859-1 maps each byte to one char, so a char index is the byte offset WordNet records.
             text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
         } catch (IOException e) {

@@ -93,7 +93,7 @@ public final class Trainer {
                         Sgd.StepResult s = sgd.step(input, m.create(y), lr);
                         // Stop at the first non-finite loss: the rest of the run could only train NaN weights.
                         if (!Float.isFinite(s.loss())) {
-                            throw new org.hetmerge.util.UserException("training diverged: the loss is " + s.loss() + " at epoch " + (epoch + 1) + ", step " + step
+                            throw new UserException("training diverged: the loss is " + s.loss() + " at epoch " + (epoch + 1) + ", step " + step
                                     + " (learning rate " + lr + "); nothing written (try a lower --lr or a smaller --head-scale)");
                         }
                         epochLoss += s.loss() * n;
