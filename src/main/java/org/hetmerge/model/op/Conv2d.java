@@ -35,26 +35,46 @@ public record Conv2d(int in, int out, int kernel, int stride, int padding, boole
         return convolve(x.get(0), ctx.param("weight"), bias ? ctx.param("bias") : null, ctx.mode() == OpContext.Mode.TRAIN);
     }
 
-    /** oneDNN's output-channel block under AVX-512 (8 under AVX2): a multiple of both. */
+    /** oneDNN's channel block under AVX-512 (8 under AVX2): a multiple of both. */
     static final int CHANNEL_BLOCK = 16;
 
     /**
-     * libtorch's convolution with this op's geometry. When training (autograd will need the
-     * gradient of the input) and the output channels are not a multiple of {@value #CHANNEL_BLOCK}, the convolution
-     * runs with zero filters appended up to that multiple and the extra outputs dropped — the same
-     * values — because libtorch 2.7's oneDNN computes a wrong (often NaN) input gradient for such
-     * convolutions on AVX-512 machines (a resnet-14×0.5, 8 channels, trained to NaN on an AMD Zen 5;
-     * with AVX2 the same happens at 4 or 12 channels). Forward passes and weight gradients are
-     * right and take the plain path. ConvGradientTest checks both against float64, which libtorch
-     * computes without oneDNN.
+     * libtorch's convolution with this op's geometry, shaped around two defects of libtorch 2.7's
+     * oneDNN (v3.7.1) on AVX-512 machines (found on an AMD Zen 5; measured against float64, which
+     * libtorch computes without oneDNN):
+     * <ul>
+     *   <li>the <b>forward</b> pass of a k×k convolution (k &gt; 1) over a batch of more than one sample
+     *       is wrong — errors as large as the outputs, sometimes NaN — when the input channels are
+     *       more than {@value #CHANNEL_BLOCK} and not a multiple of it (17, 20, 24, 40, 100; 1–16
+     *       and multiples of 16 are right). A zip at width 1.25 of ×0.5 resnets (20 channels) gave
+     *       a BN reset of NaN means. Such inputs get zero channels appended, and the weight zero
+     *       columns, up to the next multiple: the same sums.</li>
+     *   <li>while <b>training</b>, the input gradient is wrong (often NaN) when the output channels
+     *       are not a multiple of the block (AVX2: 4 or 12 channels): a resnet-14×0.5 trained to
+     *       NaN. Such convolutions run with zero filters appended and the extra outputs dropped.</li>
+     * </ul>
+     * Weight gradients are right. ConvGradientTest checks outputs and gradients against float64.
      */
     public NDArray convolve(NDArray input, NDArray weight, NDArray biasOrNull, boolean training) {
-        if (out % CHANNEL_BLOCK == 0 || !training) return convolution(input, weight, biasOrNull);
-        int padded = (out + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK * CHANNEL_BLOCK;
-        NDArray zeros = weight.getManager().zeros(new Shape(padded - out, in, kernel, kernel), weight.getDataType());
-        NDArray wide = weight.concat(zeros, 0);
-        NDArray wideBias = biasOrNull == null ? null : biasOrNull.concat(biasOrNull.getManager().zeros(new Shape(padded - out), biasOrNull.getDataType()), 0);
-        return convolution(input, wide, wideBias).get(new ai.djl.ndarray.index.NDIndex(":, 0:" + out));
+        boolean padIn = in > CHANNEL_BLOCK && in % CHANNEL_BLOCK != 0;
+        boolean padOut = training && out % CHANNEL_BLOCK != 0;
+        if (!padIn && !padOut) return convolution(input, weight, biasOrNull);
+        NDArray x = input, w = weight, b = biasOrNull;
+        if (padIn) {
+            int extra = roundUp(in) - in;
+            long[] xs = input.getShape().getShape();
+            x = input.concat(input.getManager().zeros(new Shape(xs[0], extra, xs[2], xs[3]), input.getDataType()), 1);
+            w = w.concat(w.getManager().zeros(new Shape(out, extra, kernel, kernel), w.getDataType()), 1);
+        }
+        if (!padOut) return convolution(x, w, b);
+        int extra = roundUp(out) - out;
+        w = w.concat(w.getManager().zeros(new Shape(extra, w.getShape().get(1), kernel, kernel), w.getDataType()), 0);
+        if (b != null) b = b.concat(b.getManager().zeros(new Shape(extra), b.getDataType()), 0);
+        return convolution(x, w, b).get(new ai.djl.ndarray.index.NDIndex(":, 0:" + out));
+    }
+
+    private static int roundUp(int channels) {
+        return (channels + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK * CHANNEL_BLOCK;
     }
 
     private NDArray convolution(NDArray input, NDArray weight, NDArray biasOrNull) {

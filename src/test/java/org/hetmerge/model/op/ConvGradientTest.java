@@ -12,15 +12,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Training gradients of {@link Conv2d} against float64, which libtorch computes without oneDNN.
- * On an AVX-512 machine (AMD Zen 5) libtorch 2.7's float32 input gradient was wrong or NaN for
- * output channels that are not a multiple of 16 (AVX2: of 8); these cases failed before
- * {@link Conv2d#convolve} widened such convolutions while training.
+ * Outputs and training gradients of {@link Conv2d} against float64, which libtorch computes without
+ * oneDNN. On an AVX-512 machine (AMD Zen 5) libtorch 2.7's float32 input gradient was wrong or NaN
+ * for output channels that are not a multiple of 16 (AVX2: of 8), and the forward pass of a 3×3
+ * convolution was wrong or NaN for more than 16 input channels that are not a multiple of 16 (17,
+ * 20, 24, 40); these cases failed before {@link Conv2d#convolve} padded such convolutions.
  */
 class ConvGradientTest {
     @ParameterizedTest(name = "in {0}, out {1}, kernel {2}, stride {3}")
-    @CsvSource({"1,8,3,1", "8,8,3,1", "8,4,3,1", "16,12,3,1", "8,24,3,1", "1,8,3,2", "8,16,3,2", "8,12,1,2", "16,40,3,1", "16,16,3,1"})
-    void float32GradientsMatchFloat64(int in, int out, int kernel, int stride) {
+    @CsvSource({"1,8,3,1", "8,8,3,1", "8,4,3,1", "16,12,3,1", "8,24,3,1", "1,8,3,2", "8,16,3,2", "8,12,1,2", "16,40,3,1", "16,16,3,1", "20,20,3,1", "24,16,3,2", "40,40,3,1", "17,8,3,1", "20,32,1,1", "48,20,3,1"})
+    void float32OutputsAndGradientsMatchFloat64(int in, int out, int kernel, int stride) {
         Conv2d conv = new Conv2d(in, out, kernel, stride, kernel / 2, true);
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(7);
@@ -30,6 +31,12 @@ class ConvGradientTest {
                 NDArray b = m.randomNormal(new Shape(out));
                 int size = (20 + 2 * (kernel / 2) - kernel) / stride + 1;
                 NDArray r = m.randomNormal(new Shape(64, out, size, size));
+                for (boolean training : new boolean[] {false, true}) {
+                    NDArray y = conv.convolve(x, w, b, training).toType(DataType.FLOAT64, false);
+                    NDArray y64 = conv.convolve(x.toType(DataType.FLOAT64, true), w.toType(DataType.FLOAT64, true), b.toType(DataType.FLOAT64, true), training);
+                    double err = y.sub(y64).abs().max().getDouble() / y64.abs().max().getDouble();
+                    assertThat(err).as("relative error of the output (training: %s)", training).isLessThan(1e-4);
+                }
                 NDArray[] single = gradients(conv, x, w, b, r, DataType.FLOAT32);
                 NDArray[] dbl = gradients(conv, x, w, b, r, DataType.FLOAT64);
                 String[] names = {"input", "weight", "bias"};
