@@ -22,6 +22,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         int code;
+        org.hetmerge.util.AtomicDir.announceOnSignal();
         try {
             code = run(args);
         } catch (OutOfMemoryError e) {
@@ -31,6 +32,7 @@ public final class Main implements Runnable {
                     + " MB); run with more, e.g. HETMERGE_JAVA_OPTS=-Xmx8g ./hetmerge …");
             code = 1;
         }
+        org.hetmerge.util.AtomicDir.exitingNormally();
         System.exit(code);
     }
 

@@ -41,6 +41,37 @@ public final class AtomicDir {
      */
     static final String MANIFEST = ".hetmerge-output.json";
 
+    /**
+     * Outputs this process committed, for the announcement on a signal (see {@link #announceOnSignal}).
+     * A signal is seen by the JVM some milliseconds after it arrives: one that arrives while an
+     * output is being committed, or after, finds the output complete and kept — and it is said.
+     */
+    private static final java.util.List<Path> COMMITTED = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    private static volatile boolean exitingNormally;
+    private static boolean announcing;
+
+    /**
+     * For the command line: when the process is stopped by a signal (SIGINT, SIGTERM) after it
+     * committed outputs, say on stderr — even with --quiet — that each is complete and kept, so that
+     * exit 130 is not read as "nothing written". A library user's JVM never prints it.
+     */
+    public static synchronized void announceOnSignal() {
+        if (announcing) return;
+        announcing = true;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (exitingNormally) return;
+            synchronized (COMMITTED) {
+                for (Path p : COMMITTED) System.err.println("hetmerge: interrupted after " + p + " was written (it is complete and kept)");
+            }
+            System.err.flush();
+        }, "hetmerge-announce-written"));
+    }
+
+    /** The command line is exiting by itself (not by a signal): nothing to announce. */
+    public static void exitingNormally() {
+        exitingNormally = true;
+    }
+
     /** How long an interrupted run waits for its writer to stop before removing the temporary directory. */
     static final long WRITER_GRACE_SECONDS = 10;
 
@@ -244,11 +275,8 @@ public final class AtomicDir {
             }
             synchronized (lock) {
                 if (!committed[0]) undo(tmp, old, target);
-                else {
-                    // Written: only the replaced output is left to remove. Said, so that exit 130 is not read as "nothing written".
-                    Progress.info("interrupted after " + dir + " was written (it is complete)");
-                    deleteTree(old);
-                }
+                else deleteTree(old); // written (and announced, see announceOnSignal): only the replaced output is left to remove
+
             }
         }, "hetmerge-atomic-write");
         try {
@@ -273,7 +301,7 @@ public final class AtomicDir {
             } finally {
                 writing.countDown();
             }
-            pauseForTests();
+            pauseForTests("hetmerge.test.writePauseMs");
             synchronized (lock) {
                 // Interrupted while writing: the output is not committed, whatever the writer finished.
                 // The hook thread starts some time after the signal: ask the runtime too, so that a write
@@ -295,8 +323,10 @@ public final class AtomicDir {
                     moveInto(tmp, target);
                 }
                 committed[0] = true;
+                COMMITTED.add(target);
             }
             deleteTree(old);
+            pauseForTests("hetmerge.test.committedPauseMs");
         } catch (IOException | RuntimeException e) {
             synchronized (lock) {
                 if (!committed[0]) undo(tmp, old, target);
@@ -329,8 +359,8 @@ public final class AtomicDir {
      * but uncommitted write for N ms, so that a test can deliver SIGINT while the files exist only
      * in the temporary directory (a real write of large weights is that window).
      */
-    private static void pauseForTests() {
-        long ms = Long.getLong("hetmerge.test.writePauseMs", 0);
+    private static void pauseForTests(String property) {
+        long ms = Long.getLong(property, 0);
         if (ms <= 0) return;
         try {
             Thread.sleep(ms);

@@ -21,12 +21,20 @@ class SignalTest {
     @TempDir
     Path tmp;
 
+    private Path lastLog;
+
     private Process train(Path out, boolean force) throws Exception {
+        return train(out, force, "hetmerge.test.writePauseMs");
+    }
+
+    /** A training run whose write holds for 20 s at the point {@code pauseProperty} names. */
+    private Process train(Path out, boolean force, String pauseProperty) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-Dai.djl.offline=true",
-                "-Dhetmerge.test.writePauseMs=20000", "-cp", System.getProperty("java.class.path"), "org.hetmerge.cli.Main",
+                "-D" + pauseProperty + "=20000", "-cp", System.getProperty("java.class.path"), "org.hetmerge.cli.Main",
                 "train", "--arch", "mlp", "--depth", "1", "--width", "16", "--classes", "0-4", "--epochs", "1", "--limit", "500", "--quiet", "--out", out.toString()));
         if (force) cmd.add("--force");
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("log-" + System.nanoTime() + ".txt").toFile()).start();
+        lastLog = tmp.resolve("log-" + System.nanoTime() + ".txt");
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(lastLog.toFile()).start();
     }
 
     /** Waits until the write is complete in the temporary directory, then sends SIGINT. */
@@ -64,5 +72,28 @@ class SignalTest {
         assertThat(Files.readAllBytes(out.resolve("weights.safetensors"))).isEqualTo(weights);
         assertThat(hidden(out)).isEmpty();
         assertThat(new String(json, StandardCharsets.UTF_8)).contains("\"width\": 8");
+    }
+
+    /**
+     * A signal that comes once the output is committed (the JVM sees a signal milliseconds after it
+     * arrives, so one sent during the commit can land here too): the output is complete and kept, and
+     * hetmerge says so even with --quiet, so that exit 130 is not read as "nothing written".
+     */
+    @Test
+    void sigintAfterTheCommitKeepsTheCompleteOutputAndSaysSo() throws Exception {
+        Path out = tmp.resolve("c");
+        Process p = train(out, false, "hetmerge.test.committedPauseMs");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(out.resolve(".hetmerge-output.json"))) {
+            assertThat(p.isAlive()).as("hetmerge still running").isTrue();
+            assertThat(System.nanoTime()).as("the output was committed within 120 s").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited after SIGINT").isTrue();
+        assertThat(p.exitValue()).isEqualTo(130);
+        assertThat(Files.readString(lastLog)).contains("hetmerge: interrupted after " + out.toAbsolutePath().normalize() + " was written (it is complete and kept)");
+        assertThat(hidden(out)).isEmpty();
+        assertThat(Main.run(new String[] {"info", out.toString(), "--quiet"})).as("the kept output is a valid model").isZero();
     }
 }
