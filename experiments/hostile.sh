@@ -736,9 +736,14 @@ sig_case() {
   local new; new=$(comm -13 "$A/sig.before" "$A/sig.after")
   local v=() hidden=() e committed_note=""
   [[ $delivered == yes ]] || v+=("signal not delivered: $delivered")
+  local finished=""
   if [[ $rc == 0 ]]; then
-    # exit 0 is right only when the write had already committed (replace mode: the new model is in place)
-    if [[ $mode != replace || ! -d $S/$outn ]] || [[ $(sha256sum "$S/$outn/weights.safetensors" | cut -c1-64) == "$before_sha" ]]; then
+    # exit 0 is right only when the write had already committed (replace mode: the new model is in
+    # place; a signal sent once the output's files are complete — an --inner trigger — may find the
+    # command finished, its output complete)
+    if [[ $mode == new && $trig == *--inner* && -d $S/$outn && $(modelcheck "$S/$outn") == ok ]]; then
+      finished=" — the command had finished when the signal took effect (exit 0, output complete)"
+    elif [[ $mode != replace || ! -d $S/$outn ]] || [[ $(sha256sum "$S/$outn/weights.safetensors" | cut -c1-64) == "$before_sha" ]]; then
       v+=("exit 0 after the signal")
     fi
   fi
@@ -761,7 +766,8 @@ sig_case() {
     # The JVM sees a signal milliseconds after it arrives: one that lands during the commit finds the
     # output complete. Allowed only when the output is a consistent model and hetmerge said it is kept.
     local mc; mc=$(modelcheck "$S/$outn")
-    if [[ $mc == ok ]] && kept_said "$err" "$outn"; then committed_note=" — the signal came as the output was committed: complete, kept and said so"
+    if [[ -n $finished ]]; then committed_note=$finished
+    elif [[ $mc == ok ]] && kept_said "$err" "$outn"; then committed_note=" — the signal came as the output was committed: complete, kept and said so"
     else v+=("$outn exists after the interrupted write (committed, $mc, exit $rc, $(kept_said "$err" "$outn" && echo "said kept" || echo "no 'interrupted after … kept' line"))"); fi
   fi
   local verdict
@@ -845,7 +851,7 @@ sig_write_stress() {  # NAME SIGNAL KIND(train|merge) INNER-REGEX RUNS
     javaish "$err" "$out" && other+=("run $k: Java text")
     if [[ -d $S/$outn ]]; then
       # Committed as the signal arrived: fine only when complete and said (see sig_case).
-      if [[ $(modelcheck "$S/$outn") == ok ]] && kept_said "$err" "$outn"; then kept+=("$k")
+      if [[ $(modelcheck "$S/$outn") == ok ]] && { [[ $rc == 0 ]] || kept_said "$err" "$outn"; }; then kept+=("$k (exit $rc)")
       else committed+=("$k (exit $rc)"); fi
     fi
     ls -A "$S" | grep -q "^\.$outn\." && hidden+=("$(ls -A "$S" | grep "^\.$outn\." | head -n 1)")
@@ -853,7 +859,7 @@ sig_write_stress() {  # NAME SIGNAL KIND(train|merge) INNER-REGEX RUNS
   local v=()
   [[ ${#committed[@]} -gt 0 ]] && v+=("${#committed[@]} of $n signalled runs committed their output without saying it is complete and kept: runs $(join "${committed[@]}")")
   [[ ${#other[@]} -gt 0 ]] && v+=("${other[*]}")
-  local verdict="OK (exits ${rcs[*]}; ${kept:+runs ${kept[*]} saw the signal as the output was committed: complete, kept and said so; others }no output committed${hidden:+; hidden leftovers ${hidden[*]}})"
+  local verdict="OK (exits ${rcs[*]}; ${kept:+runs ${kept[*]} committed as the signal took effect: complete, and said so (exit 130/143) or finished (exit 0); others }no output committed${hidden:+; hidden leftovers ${hidden[*]}})"
   [[ ${#v[@]} -gt 0 ]] && verdict="BAD: $(join "${v[@]}")"
   add_row "$C" "$name, $n runs" "SIG$sig when $inner is written into the temporary dir of: $cmd (OUT = w${kind:0:1}$sig<k>)" "${rcs[*]}" "$(first_line "$A/logs/wstress-w${kind:0:1}${sig}1.err")" "$verdict"
 }

@@ -32,7 +32,7 @@ public final class Main implements Runnable {
                     + " MB); run with more, e.g. HETMERGE_JAVA_OPTS=-Xmx8g ./hetmerge …");
             code = 1;
         }
-        org.hetmerge.util.AtomicDir.exitingNormally();
+        org.hetmerge.util.AtomicDir.exitingNormally(code);
         System.exit(code);
     }
 

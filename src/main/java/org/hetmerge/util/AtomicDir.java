@@ -46,8 +46,14 @@ public final class AtomicDir {
      * A signal is seen by the JVM some milliseconds after it arrives: one that arrives while an
      * output is being committed, or after, finds the output complete and kept — and it is said.
      */
-    private static final java.util.List<Path> COMMITTED = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-    private static volatile boolean exitingNormally;
+    private static final java.util.List<Path> COMMITTED = new java.util.ArrayList<>();
+    /**
+     * Held by every commit (the renames) and by the announcement: a commit either finished before
+     * the announcement reads {@link #COMMITTED}, or it runs after the JVM began to exit, sees that
+     * and commits nothing.
+     */
+    private static final Object COMMIT_LOCK = new Object();
+    private static volatile Integer normalExit;
     private static boolean announcing;
 
     /**
@@ -59,17 +65,24 @@ public final class AtomicDir {
         if (announcing) return;
         announcing = true;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (exitingNormally) return;
-            synchronized (COMMITTED) {
+            Integer code = normalExit;
+            if (code != null) {
+                // The command had finished (every output committed) when the JVM began to exit; a signal
+                // may still have started the exit first and would make it 130: the command's own code wins.
+                System.out.flush();
+                System.err.flush();
+                Runtime.getRuntime().halt(code);
+            }
+            synchronized (COMMIT_LOCK) {
                 for (Path p : COMMITTED) System.err.println("hetmerge: interrupted after " + p + " was written (it is complete and kept)");
             }
             System.err.flush();
         }, "hetmerge-announce-written"));
     }
 
-    /** The command line is exiting by itself (not by a signal): nothing to announce. */
-    public static void exitingNormally() {
-        exitingNormally = true;
+    /** The command line finished with {@code code} and is exiting by itself: a signal from now on changes nothing. */
+    public static void exitingNormally(int code) {
+        normalExit = code;
     }
 
     /** How long an interrupted run waits for its writer to stop before removing the temporary directory. */
@@ -259,7 +272,7 @@ public final class AtomicDir {
         // Ctrl-C (SIGINT/SIGTERM) while writing: no half-written directory stays, a replaced one comes
         // back. The hook and the two renames exclude each other: the hook runs on its own thread
         // while this one may be renaming (an earlier version lost outputs that way).
-        Object lock = new Object();
+        Object lock = COMMIT_LOCK;
         boolean[] committed = {false};
         // The hook waits for the writer to stop writing into tmp before deleting it: deleting while
         // the writer still created files (a plots/ subdirectory) left a recreated tmp behind.
