@@ -753,7 +753,7 @@ sig_case() {
   while IFS= read -r e; do
     [[ -z $e ]] && continue
     if [[ $e == ".$outn.tmp-"* || $e == ".$outn.old-"* ]]; then hidden+=("$e")
-    else v+=("left $e"); fi
+    elif [[ $e != "$outn" ]]; then v+=("left $e"); fi  # the output itself is judged below
   done <<<"$new"
   if [[ $mode == replace ]]; then
     if [[ -d $S/$outn ]]; then
