@@ -42,47 +42,22 @@ public final class AtomicDir {
     static final String MANIFEST = ".hetmerge-output.json";
 
     /**
-     * Outputs this process committed, for the announcement on a signal (see {@link #announceOnSignal}).
-     * A signal is seen by the JVM some milliseconds after it arrives: one that arrives while an
-     * output is being committed, or after, finds the output complete and kept — and it is said.
+     * Outputs this process committed, for the CLI's word on a signal ({@code cli.Signals}): the JVM
+     * sees a signal some milliseconds after it arrives, so one that arrives while an output is being
+     * committed, or after, finds the output complete and kept — and that is said.
      */
     private static final java.util.List<Path> COMMITTED = new java.util.ArrayList<>();
     /**
-     * Held by every commit (the renames) and by the announcement: a commit either finished before
-     * the announcement reads {@link #COMMITTED}, or it runs after the JVM began to exit, sees that
-     * and commits nothing.
+     * Held by every commit (the renames) and by {@link #committed}: a commit either finished before
+     * the exit reads the list, or it runs after the JVM began to exit, sees that and commits nothing.
      */
     private static final Object COMMIT_LOCK = new Object();
-    private static volatile Integer normalExit;
-    private static boolean announcing;
 
-    /**
-     * For the command line: when the process is stopped by a signal (SIGINT, SIGTERM) after it
-     * committed outputs, say on stderr — even with --quiet — that each is complete and kept, so that
-     * exit 130 is not read as "nothing written". A library user's JVM never prints it.
-     */
-    public static synchronized void announceOnSignal() {
-        if (announcing) return;
-        announcing = true;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            Integer code = normalExit;
-            if (code != null) {
-                // The command had finished (every output committed) when the JVM began to exit; a signal
-                // may still have started the exit first and would make it 130: the command's own code wins.
-                System.out.flush();
-                System.err.flush();
-                Runtime.getRuntime().halt(code);
-            }
-            synchronized (COMMIT_LOCK) {
-                for (Path p : COMMITTED) System.err.println("hetmerge: interrupted after " + p + " was written (it is complete and kept)");
-            }
-            System.err.flush();
-        }, "hetmerge-announce-written"));
-    }
-
-    /** The command line finished with {@code code} and is exiting by itself: a signal from now on changes nothing. */
-    public static void exitingNormally(int code) {
-        normalExit = code;
+    /** The outputs this process committed so far (waits for a commit in progress). */
+    public static java.util.List<Path> committed() {
+        synchronized (COMMIT_LOCK) {
+            return java.util.List.copyOf(COMMITTED);
+        }
     }
 
     /** How long an interrupted run waits for its writer to stop before removing the temporary directory. */
