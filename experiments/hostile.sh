@@ -741,8 +741,8 @@ sig_case() {
     # exit 0 is right only when the write had already committed (replace mode: the new model is in
     # place; a signal sent once the output's files are complete — an --inner trigger — may find the
     # command finished, its output complete)
-    if [[ $mode == new && $trig == *--inner* && -d $S/$outn && $(modelcheck "$S/$outn") == ok ]]; then
-      finished=" — the command had finished when the signal took effect (exit 0, output complete)"
+    if [[ $mode == new && $trig == *--inner* && -d $S/$outn ]]; then
+      finished=yes  # judged with the output below
     elif [[ $mode != replace || ! -d $S/$outn ]] || [[ $(sha256sum "$S/$outn/weights.safetensors" | cut -c1-64) == "$before_sha" ]]; then
       v+=("exit 0 after the signal")
     fi
@@ -766,7 +766,7 @@ sig_case() {
     # The JVM sees a signal milliseconds after it arrives: one that lands during the commit finds the
     # output complete. Allowed only when the output is a consistent model and hetmerge said it is kept.
     local mc; mc=$(modelcheck "$S/$outn")
-    if [[ -n $finished ]]; then committed_note=$finished
+    if [[ $mc == ok && -n $finished ]]; then committed_note=" — the command had finished when the signal took effect (exit 0, output complete)"
     elif [[ $mc == ok ]] && kept_said "$err" "$outn"; then committed_note=" — the signal came as the output was committed: complete, kept and said so"
     else v+=("$outn exists after the interrupted write (committed, $mc, exit $rc, $(kept_said "$err" "$outn" && echo "said kept" || echo "no 'interrupted after … kept' line"))"); fi
   fi

@@ -20,8 +20,8 @@ final class Signals {
     private static boolean finished, signalled;
 
     /** Handles SIGINT and SIGTERM from now on. */
-    // sun.misc.Signal (module jdk.unsupported; javac warns): the JDK's only way to see a signal before the shutdown begins
     static void install() {
+        // sun.misc.Signal (module jdk.unsupported; javac warns): the JDK's only way to see a signal before the shutdown begins
         for (String name : new String[] {"INT", "TERM"}) {
             sun.misc.Signal sig = new sun.misc.Signal(name);
             sun.misc.Signal.handle(sig, s -> onSignal(128 + s.getNumber()));

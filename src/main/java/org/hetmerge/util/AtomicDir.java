@@ -245,9 +245,8 @@ public final class AtomicDir {
         Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         Path old = parent.resolve("." + target.getFileName() + ".old-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         // Ctrl-C (SIGINT/SIGTERM) while writing: no half-written directory stays, a replaced one comes
-        // back. The hook and the two renames exclude each other: the hook runs on its own thread
-        // while this one may be renaming (an earlier version lost outputs that way).
-        Object lock = COMMIT_LOCK;
+        // back. The hook and the two renames exclude each other (COMMIT_LOCK): the hook runs on its own
+        // thread while this one may be renaming (an earlier version lost outputs that way).
         boolean[] committed = {false};
         // The hook waits for the writer to stop writing into tmp before deleting it: deleting while
         // the writer still created files (a plots/ subdirectory) left a recreated tmp behind.
@@ -261,10 +260,9 @@ public final class AtomicDir {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            synchronized (lock) {
+            synchronized (COMMIT_LOCK) {
                 if (!committed[0]) undo(tmp, old, target);
-                else deleteTree(old); // written (and announced, see announceOnSignal): only the replaced output is left to remove
-
+                else deleteTree(old); // written (the CLI names it, see committed()): only the replaced output is left to remove
             }
         }, "hetmerge-atomic-write");
         try {
@@ -290,7 +288,7 @@ public final class AtomicDir {
                 writing.countDown();
             }
             pauseForTests("hetmerge.test.writePauseMs");
-            synchronized (lock) {
+            synchronized (COMMIT_LOCK) {
                 // Interrupted while writing: the output is not committed, whatever the writer finished.
                 // The hook thread starts some time after the signal: ask the runtime too, so that a write
                 // finishing in that gap is not committed by a process that is already exiting.
@@ -316,7 +314,7 @@ public final class AtomicDir {
             deleteTree(old);
             pauseForTests("hetmerge.test.committedPauseMs");
         } catch (IOException | RuntimeException e) {
-            synchronized (lock) {
+            synchronized (COMMIT_LOCK) {
                 if (!committed[0]) undo(tmp, old, target);
             }
             if (e instanceof UserException u) throw u;
@@ -345,7 +343,9 @@ public final class AtomicDir {
     /**
      * Fault injection for the signal tests: {@code -Dhetmerge.test.writePauseMs=N} holds a finished
      * but uncommitted write for N ms, so that a test can deliver SIGINT while the files exist only
-     * in the temporary directory (a real write of large weights is that window).
+     * in the temporary directory (a real write of large weights is that window);
+     * {@code -Dhetmerge.test.committedPauseMs=N} holds a committed write, for a signal that comes
+     * after the commit.
      */
     private static void pauseForTests(String property) {
         long ms = Long.getLong(property, 0);

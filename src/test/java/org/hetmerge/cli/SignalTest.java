@@ -39,10 +39,15 @@ class SignalTest {
 
     /** Waits until the write is complete in the temporary directory, then sends SIGINT. */
     private int interruptWhileWriting(Process p, Path out) throws Exception {
+        return interruptWhen(p, () -> hidden(out).stream().anyMatch(d -> Files.exists(d.resolve(".hetmerge-output.json"))), "the write began");
+    }
+
+    /** Waits (at most 120 s, the process alive) until {@code ready}, then sends SIGINT; the exit code. */
+    private static int interruptWhen(Process p, java.util.concurrent.Callable<Boolean> ready, String what) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (hidden(out).stream().noneMatch(d -> Files.exists(d.resolve(".hetmerge-output.json")))) {
+        while (!ready.call()) {
             assertThat(p.isAlive()).as("hetmerge still running").isTrue();
-            assertThat(System.nanoTime()).as("the write began within 120 s").isLessThan(deadline);
+            assertThat(System.nanoTime()).as(what + " within 120 s").isLessThan(deadline);
             Thread.sleep(50);
         }
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
@@ -83,15 +88,7 @@ class SignalTest {
     void sigintAfterTheCommitKeepsTheCompleteOutputAndSaysSo() throws Exception {
         Path out = tmp.resolve("c");
         Process p = train(out, false, "hetmerge.test.committedPauseMs");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!Files.exists(out.resolve(".hetmerge-output.json"))) {
-            assertThat(p.isAlive()).as("hetmerge still running").isTrue();
-            assertThat(System.nanoTime()).as("the output was committed within 120 s").isLessThan(deadline);
-            Thread.sleep(50);
-        }
-        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited after SIGINT").isTrue();
-        assertThat(p.exitValue()).isEqualTo(130);
+        assertThat(interruptWhen(p, () -> Files.exists(out.resolve(".hetmerge-output.json")), "the output was committed")).isEqualTo(130);
         assertThat(Files.readString(lastLog)).contains("hetmerge: interrupted after " + out.toAbsolutePath().normalize() + " was written (it is complete and kept)");
         assertThat(hidden(out)).isEmpty();
         assertThat(Main.run(new String[] {"info", out.toString(), "--quiet"})).as("the kept output is a valid model").isZero();
