@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Issue 13: how well does the label-free proxy (agreement with the ensemble on calibration samples)
+# Issue 13: how well do the label-free proxies (agreement with the task models on their own tasks' samples,
+# which chooses, and agreement with the ensemble, reported beside it)
 # rank the configurations --budget tries? Every configuration is merged and scored (no limit), then
 # experiments/budget_table.py reports Spearman's ρ of proxy vs test joint accuracy per pair, and for
 # a budget at the median parameter count the chosen configuration against the best that fits.

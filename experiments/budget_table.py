@@ -1,4 +1,7 @@
-"""Spearman's ρ of the --budget proxy vs test joint accuracy, and the choice at a median budget: budget_table.py REPORT.json …"""
+"""Spearman's ρ of the --budget proxies vs test joint accuracy, and the choice at a median budget: budget_table.py REPORT.json …
+Two proxies per configuration: agreement with the task models on their own tasks' samples (hetmerge's
+chooser, `proxy`) and agreement with the ensemble (`ensemble_agreement`; reports before session 11 have
+only this one, as `agreement`)."""
 import json
 import statistics
 import sys
@@ -26,17 +29,31 @@ def spearman(x, y):
     return num / den if den else float("nan")
 
 
-print("| pair | configurations | ρ(proxy, joint) | ρ(proxy, task avg) | median budget (params) | chosen joint | best joint that fits | gap |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+PROXIES = [("task models", "proxy"), ("ensemble", "ensemble_agreement")]
+def gap(tried, key, limit):
+    fitting = [t for t in tried if t["params"] <= limit]
+    chosen = max(fitting, key=lambda t: t[key])  # first of equal proxies, as hetmerge does
+    return max(100 * t["joint"] for t in fitting) - 100 * chosen["joint"]
+
+
+print("| pair | configurations | proxy | ρ(proxy, joint) | ρ(proxy, task avg) | median budget (params) | chosen joint | best joint that fits | gap | gap at the 25th / 75th percentile budget |")
+print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 for path in sys.argv[1:]:
     r = json.load(open(path))
     tried = [t for t in r["budget"]["tried"] if t["fits"]]
-    proxy = [t["agreement"] for t in tried]
+    for t in tried:
+        if "agreement" in t:
+            t["ensemble_agreement"] = t["agreement"]
     joint = [100 * t["joint"] for t in tried]
     avg = [100 * t["task_avg"] for t in tried]
     limit = statistics.median(t["params"] for t in tried)
+    q25, _, q75 = statistics.quantiles([t["params"] for t in tried], n=4, method="inclusive")
     fitting = [t for t in tried if t["params"] <= limit]
-    chosen = max(fitting, key=lambda t: t["agreement"])  # first of equal proxies, as hetmerge does
     best = max(100 * t["joint"] for t in fitting)
     name = path.split("/")[-2]
-    print(f"| {name} | {len(tried)} | {spearman(proxy, joint):.2f} | {spearman(proxy, avg):.2f} | {int(limit):,} | {100 * chosen['joint']:.2f} | {best:.2f} | {best - 100 * chosen['joint']:.2f} |")
+    for label, key in PROXIES:
+        if key not in tried[0]:
+            continue
+        proxy = [t[key] for t in tried]
+        chosen = max(fitting, key=lambda t: t[key])  # first of equal proxies, as hetmerge does
+        print(f"| {name} | {len(tried)} | {label} | {spearman(proxy, joint):.2f} | {spearman(proxy, avg):.2f} | {int(limit):,} | {100 * chosen['joint']:.2f} | {best:.2f} | {best - 100 * chosen['joint']:.2f} | {gap(tried, key, q25):.2f} / {gap(tried, key, q75):.2f} |")

@@ -4,9 +4,9 @@
 #   vgg     vgg-11×0.25 pairs (1 epoch on 15,000 images)
 #   vit     vit 4×64, patch 7 (3 epochs on 15,000 images)
 # (the WordNet text pair has its own script: experiments/text_repair.sh)
-# Every pair is merged with avg, permute, zip and weights; BatchNorm models with --repair bn (the
-# report also holds the merge without any correction) and --repair repair; the others with
-# --repair none and --repair repair. Writes runs/fam/FAMILY-sS-METHOD-REPAIR/report.json;
+# Every pair is merged with avg, permute, zip and weights (vit also zip with --stream-tap all, as
+# "zipall"); BatchNorm models with --repair bn (the report also holds the merge without any
+# correction) and --repair repair; the others with --repair none and --repair repair. Writes runs/fam/FAMILY-sS-METHOD-REPAIR/report.json;
 # experiments/families_table.py prints mean ± std.
 # Usage: experiments/families.sh [FAMILIES] [SEEDS]   (defaults "resnet vgg vit" "1 2 3")
 set -euo pipefail
@@ -26,20 +26,22 @@ for f in $families; do
       resnet) a=runs/sweep/a20-w1-s$s b=runs/sweep/b20-w1-s$s
               train "$a" --arch resnet --depth 20 --width 1 --classes 0-4 --seed "$s"
               train "$b" --arch resnet --depth 20 --width 1 --classes 5-9 --seed $((100 + s))
-              repairs="bn repair" ;;
+              repairs="bn repair" methods="avg permute zip weights" ;;
       vgg)    a=$out/vgg11-a-s$s b=$out/vgg11-b-s$s
               train "$a" --arch vgg --depth 11 --width 0.25 --classes 0-4 --seed "$s"
               train "$b" --arch vgg --depth 11 --width 0.25 --classes 5-9 --seed $((100 + s))
-              repairs="bn repair" ;;
+              repairs="bn repair" methods="avg permute zip weights" ;;
       vit)    a=$out/vit-a-s$s b=$out/vit-b-s$s
               EPOCHS=3 train "$a" --arch vit --depth 4 --width 64 --heads 4 --patch 7 --classes 0-4 --seed "$s"
               EPOCHS=3 train "$b" --arch vit --depth 4 --width 64 --heads 4 --patch 7 --classes 5-9 --seed $((100 + s))
-              repairs="none repair" ;;
+              repairs="none repair" methods="avg permute zip zipall weights" ;;
     esac
-    for m in avg permute zip weights; do
+    for m in $methods; do
+      args=(--method "$m")
+      [[ $m == zipall ]] && args=(--method zip --stream-tap all)
       for r in $repairs; do
         dir=$out/$f-s$s-$m-$r
-        [[ -f $dir/report.json ]] || $H merge "$a" "$b" --method "$m" --repair "$r" --out "$dir" --force -q >/dev/null
+        [[ -f $dir/report.json ]] || $H merge "$a" "$b" "${args[@]}" --repair "$r" --out "$dir" --force -q >/dev/null
       done
     done
   done

@@ -24,10 +24,11 @@ def fmt(xs):
 
 
 print("| family | method | correction | seeds | joint | task avg |\n|---|---|---|---:|---:|---:|")
-order = {"avg": 0, "permute": 1, "zip": 2, "weights": 3}
+order = {"avg": 0, "permute": 1, "zip": 2, "zipall": 3, "weights": 4}
+name = {"zipall": "zip, --stream-tap all"}
 for fam in sorted(ens):
     e = list(ens[fam].values())
     print(f"| {fam} | ensemble | — | {len(e)} | {fmt([x[0] for x in e])} | {fmt([x[1] for x in e])} |")
     for (f, m, c) in sorted((k for k in cells if k[0] == fam), key=lambda k: (order.get(k[1], 9), k[2])):
         v = cells[(f, m, c)]
-        print(f"| {f} | {m} | {c} | {len(v)} | {fmt([x[0] for x in v])} | {fmt([x[1] for x in v])} |")
+        print(f"| {f} | {name.get(m, m)} | {c} | {len(v)} | {fmt([x[0] for x in v])} | {fmt([x[1] for x in v])} |")

@@ -422,7 +422,8 @@ public final class Hetmerge implements AutoCloseable {
         /**
          * Budget-aware merge: tries every stop point (partial zipping) and, for the zip, merged
          * widths up to twice the widest model's, and keeps the configuration within the budget whose
-         * predictions agree most with the ensemble's on the calibration samples (no labels read).
+         * predictions agree most with the task models' on the calibration samples of their own tasks
+         * (no labels read: only which task's data each sample was drawn from).
          *
          * @param spec {@code params=N} or {@code flops=N} (N may end in k, M or G); null: no budget
          * @return this merge

@@ -115,7 +115,7 @@ public final class Plots {
         XYSeries joint = c.addSeries("test joint accuracy", params, scored.stream().map(x -> 100 * x.test().joint()).toList());
         joint.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         joint.setMarkerColor(PALETTE[0]);
-        XYSeries proxy = c.addSeries("agreement with the ensemble (label-free, chooses)", params, scored.stream().map(x -> 100 * x.proxy()).toList());
+        XYSeries proxy = c.addSeries("agreement with the task models (label-free, chooses)", params, scored.stream().map(x -> 100 * x.proxy()).toList());
         proxy.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         proxy.setMarker(SeriesMarkers.DIAMOND);
         proxy.setMarkerColor(PALETTE[3]);

@@ -92,9 +92,9 @@ public class DemoTest {
         double bestProxy = 0;
         for (JsonElement t : tried) {
             assertThat(t.getAsJsonObject().get("joint").getAsDouble()).isBetween(0.0, 1.0);
-            bestProxy = Math.max(bestProxy, t.getAsJsonObject().get("agreement").getAsDouble());
+            bestProxy = Math.max(bestProxy, t.getAsJsonObject().get("proxy").getAsDouble());
         }
-        assertThat(tried.get(frontier.get("chosen").getAsInt()).getAsJsonObject().get("agreement").getAsDouble()).isEqualTo(bestProxy);
+        assertThat(tried.get(frontier.get("chosen").getAsInt()).getAsJsonObject().get("proxy").getAsDouble()).isEqualTo(bestProxy);
         for (String p : plots) {
             BufferedImage img = ImageIO.read(out.resolve(p).toFile());
             assertThat(img.getWidth()).as(p).isEqualTo(800);

@@ -10,6 +10,9 @@ import org.hetmerge.data.Splits;
 import org.hetmerge.merge.MergeExactnessTest;
 import org.hetmerge.merge.MergeOptions;
 import org.hetmerge.model.Model;
+import org.hetmerge.train.ModelFactory;
+import org.hetmerge.model.Task;
+import org.hetmerge.stats.Calibration;
 import org.hetmerge.model.zoo.ArchSpec;
 import org.hetmerge.util.UserException;
 import org.junit.jupiter.api.Test;
@@ -32,7 +35,7 @@ class BudgetSearchTest {
     }
 
     @Test
-    void theChosenConfigurationFitsAndAgreesMostWithTheEnsemble() {
+    void theChosenConfigurationFitsAndHasTheHighestProxy() {
         Splits data = TestSupport.synthetic(300);
         try (NDManager m = TestSupport.manager()) {
             Model a = MergeExactnessTest.randomModel(ArchSpec.of("mlp", 2, 16), 3, m);
@@ -65,16 +68,56 @@ class BudgetSearchTest {
         }
     }
 
-    /** A model merged with its own copy is the model: it agrees with the ensemble (itself) everywhere. */
+    /** A model merged with its own copy is the model: it agrees with the task models and the ensemble (itself) everywhere. */
     @Test
-    void aSelfMergeAgreesWithTheEnsembleEverywhere() {
+    void aSelfMergeAgreesWithTheTaskModelsEverywhere() {
         Splits data = TestSupport.synthetic(300);
         try (NDManager m = TestSupport.manager()) {
             Model a = MergeExactnessTest.randomModel(ArchSpec.of("mlp", 2, 16), 5, m);
             Model b = new Model("b", a.graph(), a.params().copy(m), a.architecture(), a.tasks(), 5, a.info());
             BudgetSearch.Result r = BudgetSearch.run(List.of(a, b), List.of("a", "b"), zip().withBeta(0), new BudgetSearch.Budget("params", Long.MAX_VALUE), data, m);
             assertThat(r.tried().get(0).proxy()).isEqualTo(1.0);
+            assertThat(r.tried().get(0).ensembleAgreement()).isEqualTo(1.0);
             assertThat(r.chosen()).isZero();
         }
+    }
+
+    /**
+     * The proxy's reference on a sample of task t is task t's model restricted to task t's classes:
+     * checked against each model's own scores, sample by sample, with two models whose tasks differ
+     * (classes a, b and c, d of the synthetic data), so a model's score for another task's class can
+     * never be the reference.
+     */
+    @Test
+    void theReferenceOnATasksSampleIsThatTasksModelOverItsOwnClasses() {
+        Splits data = TestSupport.synthetic(300);
+        try (NDManager m = TestSupport.manager()) {
+            Model a = ModelFactory.create(ArchSpec.of("mlp", 2, 16), new int[] {1, 12, 12}, new Task("synthetic", List.of(0, 1), List.of("a", "b"), 4), 7, m);
+            Model b = ModelFactory.create(ArchSpec.of("mlp", 2, 16), new int[] {1, 12, 12}, new Task("synthetic", List.of(2, 3), List.of("c", "d"), 4), 8, m);
+            List<List<Integer>> taskClasses = Model.taskClasses(List.of(a, b));
+            List<Integer> all = TaskMetrics.classes(taskClasses);
+            Calibration.Drawn drawn = Calibration.draw(data, taskClasses, 60, 1);
+            // Calibration samples are balanced over the tasks and each comes from its task's classes.
+            assertThat(java.util.Arrays.stream(drawn.task()).filter(t -> t == 0).count()).isEqualTo(30);
+            for (int i = 0; i < drawn.samples().length; i++) {
+                assertThat(taskClasses.get(drawn.task()[i])).contains(data.trainData().labels()[drawn.samples()[i]]);
+            }
+            int[] reference = BudgetSearch.teacherPredictions(List.of(a, b), all, data, drawn, m, 16);
+            float[] sa = BudgetSearch.scores(a, all, data, drawn.samples(), m, 16), sb = BudgetSearch.scores(b, all, data, drawn.samples(), m, 16);
+            int k = all.size();
+            for (int i = 0; i < reference.length; i++) {
+                float[] s = drawn.task()[i] == 0 ? sa : sb;
+                int lo = drawn.task()[i] == 0 ? 0 : 2; // columns of the task's classes in `all` (0, 1, 2, 3)
+                int expected = s[i * k + lo + 1] > s[i * k + lo] ? lo + 1 : lo;
+                assertThat(reference[i]).as("sample %d", i).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void agreementIsAveragedOverTasksNotSamples() {
+        // Task 0: 3 samples, 3 agree; task 1: 1 sample, 0 agree → (1 + 0) / 2, not 3 / 4.
+        assertThat(BudgetSearch.taskBalancedAgreement(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 0}, new int[] {0, 0, 0, 1}, 2)).isEqualTo(0.5);
+        assertThat(BudgetSearch.agreement(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 0})).isEqualTo(0.75);
     }
 }
