@@ -37,6 +37,42 @@ class WeightMatchingTest {
         }
     }
 
+    /**
+     * The objective is over trained parameters only (as in Git Re-Basin): B is A permuted, but with
+     * BatchNorm running statistics of its own (large, in another order), as two trainings on
+     * different data would leave them. The permutation is still recovered, so every trained
+     * parameter of the merge (no BN reset) is A's. With the running statistics in the objective,
+     * their products swamp it and the channels are paired by variance instead.
+     */
+    @Test
+    void runningStatisticsDoNotSteerTheMatching() {
+        try (NDManager m = TestSupport.manager()) {
+            int checked = 0;
+            for (ArchSpec spec : MergeExactnessTest.ARCHS) {
+                Model a = MergeExactnessTest.randomModel(spec, 2, m);
+                Model p = MergeExactnessTest.permuted(a, 11, m);
+                Model b = new Model("b", p.graph(), p.params(), spec, a.tasks(), 2, p.info());
+                if (!b.graph().outputs().equals(a.graph().outputs())) continue;
+                java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+                for (var e : b.graph().paramDefs().entrySet()) {
+                    var kind = e.getValue().kind();
+                    if (kind == org.hetmerge.model.op.ParamDef.Kind.RUNNING_VAR || kind == org.hetmerge.model.op.ParamDef.Kind.RUNNING_MEAN) {
+                        NDArray t = b.params().get(e.getKey());
+                        t.muli(0).addi(TestSupport.randn(m, r.nextLong(), t.getShape().getShape()).abs().mul(100f).add(1f));
+                    }
+                }
+                MergeEngine.Result merged = MergeEngine.merge(List.of(a, b), List.of("a", "b"), MergeExactnessTest.noReset("weights"), nanData(), m);
+                for (var e : a.graph().paramDefs().entrySet()) {
+                    if (!e.getValue().kind().trainable || !merged.merged().params().has(e.getKey())) continue;
+                    assertThat(TestSupport.maxAbsDiff(merged.merged().params().get(e.getKey()).toFloatArray(), a.params().get(e.getKey()).toFloatArray()))
+                            .as(spec.label() + " " + e.getKey()).isLessThan(1e-5);
+                    checked++;
+                }
+            }
+            assertThat(checked).isGreaterThan(10);
+        }
+    }
+
     @Test
     void recoversHeadAndDimPermutationsOfATransformer() {
         try (NDManager m = TestSupport.manager()) {
