@@ -17,7 +17,7 @@ public record MergeOptions(String method, double alpha, double beta, String stop
     /**
      * After the rewrite: "bn" (reset BatchNorm statistics), "repair" (REPAIR, {@link Repair}),
      * "none", or "auto" — bn for a model with BatchNorm, repair for one without (on the WordNet text
-     * pair, 3 seeds, REPAIR raised every method's task average: zip 66.6 ± 6.6 → 75.1 ± 3.5 %,
+     * pair, 3 seeds, REPAIR raised every method's task average: zip 64.7 ± 8.1 → 73.7 ± 5.0 %,
      * experiments/text_repair.sh).
      */
     public static final java.util.List<String> REPAIRS = java.util.List.of("auto", "bn", "repair", "none");
