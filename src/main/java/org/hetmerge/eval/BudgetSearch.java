@@ -108,8 +108,10 @@ public final class BudgetSearch {
         List<Integer> all = TaskMetrics.classes(taskClasses);
         Calibration.Drawn drawn = Calibration.draw(data, taskClasses, opt.calib(), opt.seed());
         int[] calib = drawn.samples();
-        int[] ensemble = ensemblePredictions(models, all, data, calib, mgr, opt.batchSize());
-        int[] teacher = teacherPredictions(models, all, data, drawn, mgr, opt.batchSize());
+        List<float[]> originals = new ArrayList<>();
+        for (Model m : models) originals.add(scores(m, all, data, calib, mgr, opt.batchSize()));
+        int[] ensemble = ensemblePredictions(models, all, originals);
+        int[] teacher = teacherPredictions(models, all, originals, drawn.task());
         List<Candidate> tried = new ArrayList<>();
         int chosen = -1;
         for (String stop : stopPoints(models.get(0))) {
@@ -144,13 +146,11 @@ public final class BudgetSearch {
         return new Result(budget, tried, chosen);
     }
 
-    /** The ensemble's predicted class (index into {@code classes}) on each calibration sample. */
-    static int[] ensemblePredictions(List<Model> models, List<Integer> classes, Splits data, int[] calib, NDManager mgr, int batchSize) {
+    /** The ensemble's predicted class (index into {@code classes}) on each calibration sample, from each model's scores of them. */
+    static int[] ensemblePredictions(List<Model> models, List<Integer> classes, List<float[]> scores) {
         int k = classes.size();
-        List<float[]> scores = new ArrayList<>();
         List<boolean[]> owns = new ArrayList<>();
         for (Model m : models) {
-            scores.add(scores(m, classes, data, calib, mgr, batchSize));
             boolean[] own = new boolean[k];
             for (int j = 0; j < k; j++) {
                 int c = classes.get(j);
@@ -163,23 +163,21 @@ public final class BudgetSearch {
 
     /**
      * On each calibration sample, the class (index into {@code classes}) that the model owning the
-     * sample's task predicts among that task's classes.
+     * sample's task predicts among that task's classes, from each model's scores of the samples.
      */
-    static int[] teacherPredictions(List<Model> models, List<Integer> classes, Splits data, Calibration.Drawn drawn, NDManager mgr, int batchSize) {
+    static int[] teacherPredictions(List<Model> models, List<Integer> classes, List<float[]> scores, int[] taskOfSample) {
         int k = classes.size();
-        List<float[]> scores = new ArrayList<>();
         List<int[]> taskColumns = new ArrayList<>();
         List<Integer> ownerOfTask = new ArrayList<>();
         for (int p = 0; p < models.size(); p++) {
-            scores.add(scores(models.get(p), classes, data, drawn.samples(), mgr, batchSize));
             for (var head : models.get(p).tasks()) {
                 taskColumns.add(head.task().classes().stream().mapToInt(classes::indexOf).toArray());
                 ownerOfTask.add(p);
             }
         }
-        int[] out = new int[drawn.samples().length];
+        int[] out = new int[taskOfSample.length];
         for (int i = 0; i < out.length; i++) {
-            int t = drawn.task()[i];
+            int t = taskOfSample[i];
             out[i] = TaskMetrics.argmax(scores.get(ownerOfTask.get(t)), i * k, taskColumns.get(t));
         }
         return out;

@@ -102,8 +102,8 @@ class BudgetSearchTest {
             for (int i = 0; i < drawn.samples().length; i++) {
                 assertThat(taskClasses.get(drawn.task()[i])).contains(data.trainData().labels()[drawn.samples()[i]]);
             }
-            int[] reference = BudgetSearch.teacherPredictions(List.of(a, b), all, data, drawn, m, 16);
             float[] sa = BudgetSearch.scores(a, all, data, drawn.samples(), m, 16), sb = BudgetSearch.scores(b, all, data, drawn.samples(), m, 16);
+            int[] reference = BudgetSearch.teacherPredictions(List.of(a, b), all, List.of(sa, sb), drawn.task());
             int k = all.size();
             for (int i = 0; i < reference.length; i++) {
                 float[] s = drawn.task()[i] == 0 ? sa : sb;
