@@ -163,8 +163,8 @@ public final class WeightMatching {
      * C[a][b] = Σ over the space's parameter axes of ⟨A's slice a, B's slice b⟩, B's other axes
      * permuted by their spaces' current permutations (so that they line up with A's). Trained
      * parameters only, as in Git Re-Basin: BatchNorm's running statistics are buffers, and their
-     * products (running variances of tens to hundreds against weights of order one) would swamp the
-     * objective with a rank-one term that pairs channels by variance (two resnet-20×1 of one task:
+     * products (on another scale than the weights) would add a rank-one term that pairs channels by
+     * the size of their statistics (two resnet-20×1 of one task:
      * loss barrier 2.21 with them in the objective, 1.32 without).
      */
     static double[][] similarity(Model a, Model b, Space s, Map<String, Map<Integer, Space>> axes, Map<String, int[]> perm, NDManager mgr) {
