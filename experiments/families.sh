@@ -6,8 +6,8 @@
 # (the WordNet text pair has its own script: experiments/text_repair.sh)
 # Every pair is merged with avg, permute, zip and weights (vit also zip with --stream-tap all, as
 # "zipall"); BatchNorm models with --repair bn (the report also holds the merge without any
-# correction) and --repair repair; the others with --repair none and --repair repair. Writes runs/fam/FAMILY-sS-METHOD-REPAIR/report.json;
-# experiments/families_table.py prints mean ± std.
+# correction) and --repair repair; the others with --repair none and --repair repair.
+# Writes runs/fam/FAMILY-sS-METHOD-REPAIR/report.json; experiments/families_table.py prints mean ± std.
 # Usage: experiments/families.sh [FAMILIES] [SEEDS]   (defaults "resnet vgg vit" "1 2 3")
 set -euo pipefail
 cd "$(dirname "$0")/.."
