@@ -167,14 +167,9 @@ public final class BudgetSearch {
      */
     static int[] teacherPredictions(List<Model> models, List<Integer> classes, List<float[]> scores, int[] taskOfSample) {
         int k = classes.size();
-        List<int[]> taskColumns = new ArrayList<>();
-        List<Integer> ownerOfTask = new ArrayList<>();
-        for (int p = 0; p < models.size(); p++) {
-            for (var head : models.get(p).tasks()) {
-                taskColumns.add(head.task().classes().stream().mapToInt(classes::indexOf).toArray());
-                ownerOfTask.add(p);
-            }
-        }
+        List<int[]> taskColumns = TaskMetrics.taskColumns(Model.taskClasses(models), classes);
+        List<Integer> ownerOfTask = new ArrayList<>(); // tasks in Model.taskClasses order: each model's heads in turn
+        for (int p = 0; p < models.size(); p++) for (int h = 0; h < models.get(p).tasks().size(); h++) ownerOfTask.add(p);
         int[] out = new int[taskOfSample.length];
         for (int i = 0; i < out.length; i++) {
             int t = taskOfSample[i];

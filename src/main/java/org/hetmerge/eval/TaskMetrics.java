@@ -46,6 +46,13 @@ public record TaskMetrics(double joint, List<Double> tasks, double taskAvg, long
         return out;
     }
 
+    /** Per task, the columns (indices into {@code all}) of its classes. */
+    static List<int[]> taskColumns(List<List<Integer>> taskClasses, List<Integer> all) {
+        List<int[]> cols = new ArrayList<>();
+        for (List<Integer> t : taskClasses) cols.add(t.stream().mapToInt(all::indexOf).toArray());
+        return cols;
+    }
+
     /** Metrics from precomputed scores (see {@link #scores}). */
     public static TaskMetrics of(float[] s, Splits data, List<List<Integer>> taskClasses) {
         List<Integer> all = classes(taskClasses);
@@ -57,8 +64,7 @@ public record TaskMetrics(double joint, List<Double> tasks, double taskAvg, long
         int[] idx = data.test(all);
         long jointCorrect = 0;
         long[] taskCorrect = new long[taskClasses.size()], taskSeen = new long[taskClasses.size()];
-        List<int[]> taskCols = new ArrayList<>();
-        for (List<Integer> t : taskClasses) taskCols.add(t.stream().mapToInt(c -> pos[c]).toArray());
+        List<int[]> taskCols = taskColumns(taskClasses, all);
         int[] jointCols = allCols(k);
         for (int i = 0; i < idx.length; i++) {
             int label = d.labels()[idx[i]];
