@@ -244,7 +244,7 @@ public final class Suite {
         root.add("cases", cases);
         if (extra != null) extra.entrySet().forEach(e -> root.add(e.getKey(), e.getValue()));
         org.hetmerge.util.AtomicDir.write(out, force, tmp -> {
-            Files.writeString(tmp.resolve("suite.json"), new GsonBuilder().setPrettyPrinting().create().toJson(root) + "\n");
+            Files.writeString(tmp.resolve("suite.json"), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(root) + "\n");
             Files.writeString(tmp.resolve("suite.md"), markdown(outcomes) + (extraMarkdown == null ? "" : "\n" + extraMarkdown));
         });
     }

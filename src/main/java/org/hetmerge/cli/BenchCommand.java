@@ -146,8 +146,19 @@ public final class BenchCommand implements Callable<Integer> {
             outcomes.add(o);
             Progress.info("  " + org.hetmerge.bench.Suite.json(o));
         }
-        org.hetmerge.bench.Suite.write(dir, force, outcomes, null, null);
+        // The allocator settings change every time in the table (the launcher sets them; see ./hetmerge).
+        String tunables = System.getenv("GLIBC_TUNABLES");
+        com.google.gson.JsonObject env = new com.google.gson.JsonObject();
+        env.addProperty("cores", Runtime.getRuntime().availableProcessors());
+        env.addProperty("java", System.getProperty("java.version"));
+        env.addProperty("glibc_tunables", tunables == null ? "(unset)" : tunables);
+        com.google.gson.JsonObject extra = new com.google.gson.JsonObject();
+        extra.add("environment", env);
+        String envLine = String.format("%d cores, Java %s, GLIBC_TUNABLES %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                tunables == null ? "unset" : "'" + tunables + "'");
+        org.hetmerge.bench.Suite.write(dir, force, outcomes, extra, envLine);
         System.out.print(org.hetmerge.bench.Suite.markdown(outcomes));
+        System.out.print(envLine);
         System.out.println("wrote " + dir.resolve("suite.json") + " and " + dir.resolve("suite.md"));
         return 0;
     }
