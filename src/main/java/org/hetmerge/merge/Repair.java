@@ -224,9 +224,9 @@ public final class Repair {
             cf[i] = (float) c[i];
         }
         try (NDArray av = value.getManager().create(af, new ai.djl.ndarray.types.Shape(shape));
-             NDArray cv = value.getManager().create(cf, new ai.djl.ndarray.types.Shape(shape));
-             NDArray scaled = value.mul(av)) {
-            return scaled.add(cv);
+             NDArray cv = value.getManager().create(cf, new ai.djl.ndarray.types.Shape(shape))) {
+            // The shift in place: one new activation tensor per point and batch, not two.
+            return value.mul(av).addi(cv);
         }
     }
 

@@ -1,7 +1,10 @@
 package org.hetmerge.stats;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Per channel: rows seen, mean and Σ (x − mean)², all in float64; batches combined by Chan et al.'s
@@ -19,17 +22,33 @@ public final class ChannelMoments {
 
     /**
      * The moments of one node output; channels are axis 1 of maps (B, C, H, W) and vectors (B, C),
-     * the last axis of tokens (B, T, D).
+     * the last axis of tokens (B, T, D). Through libtorch's batch-norm kernel, which gathers a
+     * batch's per-channel mean and variance in one pass over the values (accumulating in double),
+     * in their own layout: the direct way (channels-last copy, mean, deviations, squares, sum) read
+     * and wrote the activations five times, and REPAIR measures every repair point this way.
      */
     public static ChannelMoments of(NDArray value) {
+        Shape s = value.getShape();
+        if (s.dimension() < 2 || s.dimension() > 4) throw new IllegalArgumentException("cannot take channel moments of a tensor of shape " + s);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray rows = Statistics.rows(value);
-            long r = rows.getShape().get(0);
-            NDArray mean = rows.mean(new int[] {0});
-            float[] mf = mean.toFloatArray(), m2 = rows.sub(mean).square().sum(new int[] {0}).toFloatArray();
-            ChannelMoments mo = new ChannelMoments(mf.length);
-            mo.add(mf, m2, r);
+            NDArray x = s.dimension() == 3 ? value.reshape(-1, s.get(2)) : value;
+            int channels = (int) x.getShape().get(1);
+            long rows = x.getShape().size() / channels;
+            ChannelMoments mo = new ChannelMoments(channels);
+            if (rows < 2) {
+                // One row: its values are the mean, no spread (libtorch refuses a batch norm of one row).
+                mo.add(x.toType(DataType.FLOAT32, false).toFloatArray(), new float[channels], rows);
+                return mo;
+            }
+            NDManager m = x.getManager();
+            NDArray mean = m.zeros(new Shape(channels)), var = m.zeros(new Shape(channels));
+            // DJL's convention: running = momentum · running + (1 − momentum) · batch, so momentum 0
+            // leaves the batch's mean and unbiased variance in the buffers; the normalized output is not used.
+            x.getNDArrayInternal().batchNorm(x, mean, var, m.ones(new Shape(channels)), m.zeros(new Shape(channels)), 1, 0f, 1e-5f, true);
+            float[] m2 = var.toFloatArray();
+            for (int c = 0; c < channels; c++) m2[c] *= rows - 1;
+            mo.add(mean.toFloatArray(), m2, rows);
             return mo;
         }
     }

@@ -39,8 +39,13 @@ public final class FeatureStats {
     private double[] comoment; // n × n, row-major; null while the accumulators are native
     private NDArray nativeMean;     // formed from the sums when first read
     private NDArray nativeComoment;
-    private NDArray sum;            // Σ (x − K), float64, while accumulating
-    private NDArray products;       // Σ (x − K)(x − K)ᵀ, float64, while accumulating
+    // While accumulating, per part i (one model's features) and pair of parts i ≤ j, float64:
+    // Σ (x_i − K_i) and Σ (x_i − K_i)ᵀ(x_j − K_j). The n × n co-moment is assembled once, when read:
+    // assembling it per batch (concatenating the blocks, converting n² values) cost a quarter of the
+    // products themselves (JMH covarianceUpdate).
+    private NDArray[] sums;
+    private NDArray[][] blocks;     // [i][j] for j ≥ i; null below the diagonal
+    private int[] widths;           // of the parts, fixed by the first batch
     private NDArray shift;          // K (float32), null when 0
     private Boolean shifted;        // decided on the first batch
 
@@ -86,55 +91,97 @@ public final class FeatureStats {
             }
             if (offset != n) throw new IllegalArgumentException("expected " + n + " features, got " + offset);
             if (b == 0) return;
+            if (widths != null && !java.util.Arrays.equals(widths, ps.stream().mapToInt(Part::width).toArray())) {
+                throw new IllegalArgumentException("parts of " + java.util.Arrays.toString(ps.stream().mapToInt(Part::width).toArray())
+                        + " features, earlier batches had " + java.util.Arrays.toString(widths));
+            }
             Moments mo = moments(ps, shift);
             if (shifted == null) {
                 shifted = !wellCentered(mo, b);
                 if (shifted) {
                     // Ill-conditioned: every batch, this one included, is centered on this batch's mean.
-                    shift = mo.sum.div((double) b).toType(DataType.FLOAT32, false);
+                    try (NDArray all = concatSums(mo.sums())) {
+                        shift = all.div((double) b).toType(DataType.FLOAT32, false);
+                    }
                     NDScope.unregister(shift);
                     mo = moments(ps, shift);
                 }
-                sum = mo.sum;
-                products = mo.products;
-                NDScope.unregister(sum, products);
+                start(mo);
             } else {
-                sum.addi(mo.sum);
-                products.addi(mo.products);
+                // In place into the float64 accumulators (libtorch widens the float32 operand).
+                for (int i = 0; i < sums.length; i++) {
+                    sums[i].addi(mo.sums()[i]);
+                    for (int j = i; j < sums.length; j++) blocks[i][j].addi(mo.blocks()[i][j]);
+                }
             }
             count += b;
         }
     }
 
-    /** Sums and products of one batch around {@code shift} (null: zero), in float64. */
-    private record Moments(NDArray sum, NDArray products) {}
+    /** Sums per part and products per pair of parts (j ≥ i) of one batch around {@code shift} (null: zero), float32. */
+    private record Moments(NDArray[] sums, NDArray[][] blocks) {}
 
     private Moments moments(List<Part> ps, NDArray shift) {
+        int parts = ps.size();
         List<Part> centered = new ArrayList<>();
         for (Part p : ps) centered.add(shift == null ? p : p.minus(shift.get(p.offset() + ":" + (p.offset() + p.width()))));
-        NDList sums = new NDList();
-        NDList rowsOfBlocks = new NDList();
-        NDArray[][] blocks = new NDArray[ps.size()][ps.size()];
-        for (int i = 0; i < centered.size(); i++) {
-            sums.add(centered.get(i).sum());
-            for (int j = i; j < centered.size(); j++) blocks[i][j] = centered.get(i).product(centered.get(j));
+        NDArray[] s = new NDArray[parts];
+        NDArray[][] blocks = new NDArray[parts][parts];
+        for (int i = 0; i < parts; i++) {
+            s[i] = centered.get(i).sum();
+            for (int j = i; j < parts; j++) blocks[i][j] = centered.get(i).product(centered.get(j));
         }
-        for (int i = 0; i < centered.size(); i++) {
+        return new Moments(s, blocks);
+    }
+
+    /** The first batch's moments become the float64 accumulators (they outlive the batch's scope). */
+    private void start(Moments mo) {
+        int parts = mo.sums().length;
+        sums = new NDArray[parts];
+        blocks = new NDArray[parts][parts];
+        widths = new int[parts];
+        for (int i = 0; i < parts; i++) {
+            sums[i] = mo.sums()[i].toType(DataType.FLOAT64, false);
+            widths[i] = (int) sums[i].size();
+            NDScope.unregister(sums[i]);
+            for (int j = i; j < parts; j++) {
+                blocks[i][j] = mo.blocks()[i][j].toType(DataType.FLOAT64, false);
+                NDScope.unregister(blocks[i][j]);
+            }
+        }
+    }
+
+    private static NDArray concatSums(NDArray[] sums) {
+        return sums.length == 1 ? sums[0].duplicate() : NDArrays.concat(new NDList(sums), 0);
+    }
+
+    /** The n × n matrix of the blocks above the diagonal and their transposes below it. */
+    private static NDArray assemble(NDArray[][] blocks) {
+        int parts = blocks.length;
+        if (parts == 1) return blocks[0][0].duplicate();
+        NDList rows = new NDList();
+        for (int i = 0; i < parts; i++) {
             NDList row = new NDList();
-            for (int j = 0; j < centered.size(); j++) row.add(j >= i ? blocks[i][j] : blocks[j][i].transpose());
-            rowsOfBlocks.add(row.size() == 1 ? row.get(0) : NDArrays.concat(row, 1));
+            for (int j = 0; j < parts; j++) row.add(j >= i ? blocks[i][j] : blocks[j][i].transpose());
+            rows.add(NDArrays.concat(row, 1));
         }
-        NDArray prod = rowsOfBlocks.size() == 1 ? rowsOfBlocks.get(0) : NDArrays.concat(rowsOfBlocks, 0);
-        NDArray s = sums.size() == 1 ? sums.get(0) : NDArrays.concat(sums, 0);
-        return new Moments(s.toType(DataType.FLOAT64, false), prod.toType(DataType.FLOAT64, false));
+        return NDArrays.concat(rows, 0);
     }
 
     /** True when no feature's mean is large against its spread (σ = 0 with μ = 0, a dead feature, is fine). */
     private boolean wellCentered(Moments mo, long b) {
-        double[] s = mo.sum.toDoubleArray();
-        double[] sq;
-        try (NDArray flat = mo.products.reshape(-1); NDArray d = flat.get(new ai.djl.ndarray.index.NDIndex("::" + (n + 1)))) {
-            sq = d.toDoubleArray();
+        double[] s = new double[n], sq = new double[n];
+        int at = 0;
+        for (int i = 0; i < mo.sums().length; i++) {
+            double[] si = mo.sums()[i].toType(DataType.FLOAT64, false).toDoubleArray();
+            int w = si.length;
+            double[] di;
+            try (NDArray flat = mo.blocks()[i][i].reshape(-1); NDArray d = flat.get(new ai.djl.ndarray.index.NDIndex("::" + (w + 1)))) {
+                di = d.toType(DataType.FLOAT64, false).toDoubleArray();
+            }
+            System.arraycopy(si, 0, s, at, w);
+            System.arraycopy(di, 0, sq, at, w);
+            at += w;
         }
         for (int i = 0; i < n; i++) {
             double mu = s[i] / b, var = sq[i] / b - mu * mu;
@@ -147,20 +194,31 @@ public final class FeatureStats {
 
     /** Mean and co-moment from the sums, once: mean = K + S₁/N, co-moment = S₂ − S₁S₁ᵀ/N (float64, in place). */
     private void materialize() {
-        if (nativeMean != null || sum == null) return;
+        if (nativeMean != null || sums == null) return;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
+            NDArray sum = concatSums(sums);
+            NDArray products = assemble(blocks);
             products.subi(sum.reshape(n, 1).matMul(sum.reshape(1, n)).divi((double) count));
             NDArray mu = sum.div((double) count);
             if (shift != null) mu = mu.add(shift.toType(DataType.FLOAT64, false));
-            NDScope.unregister(mu);
+            NDScope.unregister(mu, products);
             nativeMean = mu;
+            nativeComoment = products;
         }
-        nativeComoment = products;
-        sum.close();
+        closeAccumulators();
+    }
+
+    private void closeAccumulators() {
+        if (sums != null) {
+            for (int i = 0; i < sums.length; i++) {
+                sums[i].close();
+                for (int j = i; j < sums.length; j++) blocks[i][j].close();
+            }
+        }
         if (shift != null) shift.close();
-        sum = null;
-        products = null;
+        sums = null;
+        blocks = null;
         shift = null;
     }
 
@@ -277,8 +335,7 @@ public final class FeatureStats {
 
     /** Frees the native accumulators (the statistics cannot be read afterwards unless finished). */
     public void release() {
-        for (NDArray a : new NDArray[] {sum, products, shift}) if (a != null) a.close();
-        sum = products = shift = null;
+        closeAccumulators();
         if (nativeMean != null) {
             nativeMean.close();
             nativeComoment.close();

@@ -89,4 +89,47 @@ class FeatureStatsTest {
             }
         }
     }
+
+    /** Three models' rows (widths 2, 3, 1): the co-moment assembled from its per-pair blocks, against float64. */
+    @Test
+    void threePartsAssembleTheWholeCovariance() {
+        int[] w = {2, 3, 1};
+        int n = 6, perBatch = 40, batches = 3;
+        FeatureStats s = new FeatureStats(n);
+        java.util.List<double[]> rows = new java.util.ArrayList<>();
+        try (NDManager m = TestSupport.manager()) {
+            for (int k = 0; k < batches; k++) {
+                float[] x = TestSupport.gaussian(perBatch * n, 30 + k);
+                for (int r = 0; r < perBatch; r++) {
+                    x[r * n + 3] += 0.8f * x[r * n]; // correlations across parts
+                    x[r * n + 5] -= 0.5f * x[r * n + 1];
+                    double[] row = new double[n];
+                    for (int j = 0; j < n; j++) row[j] = x[r * n + j];
+                    rows.add(row);
+                }
+                java.util.List<ai.djl.ndarray.NDArray> parts = new java.util.ArrayList<>();
+                int at = 0;
+                for (int width : w) {
+                    float[] p = new float[perBatch * width];
+                    for (int r = 0; r < perBatch; r++) System.arraycopy(x, r * n + at, p, r * width, width);
+                    parts.add(m.create(p, new Shape(perBatch, width)));
+                    at += width;
+                }
+                s.add(parts);
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.add(java.util.List.of(m.zeros(new Shape(4, 3)), m.zeros(new Shape(4, 3)))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("earlier batches had [2, 3, 1]");
+            s.finish();
+        }
+        double[] mean = new double[n];
+        for (double[] r : rows) for (int j = 0; j < n; j++) mean[j] += r[j] / rows.size();
+        double[][] cov = s.covariance();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                double c = 0;
+                for (double[] r : rows) c += (r[i] - mean[i]) * (r[j] - mean[j]);
+                assertThat(cov[i][j]).as("cov[%d][%d]", i, j).isCloseTo(c / (rows.size() - 1), org.assertj.core.data.Offset.offset(1e-5));
+            }
+        }
+    }
 }
