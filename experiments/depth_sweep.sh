@@ -6,6 +6,8 @@
 #   homogeneous  zip of A_d + B_d (BN reset; the report also holds it without)
 #   hetero       A_d + B_d' (SMA, BN reset; and without)
 #   hetero-repair  the same with REPAIR instead of the BN reset
+#   hetero-lma, hetero-uniform  the hetero merge with LMA / uniform alignment instead of SMA (BN reset)
+#   homo-repair  the homogeneous zip with REPAIR (for the ≥ 0.75-of-the-ensemble target of the ×2 pair)
 # Results: one line per merge in runs/sweep/results.tsv; experiments/sweep_table.py prints mean ± std.
 # Usage: experiments/depth_sweep.sh [SEEDS] [WIDTHS]   (defaults "1 2 3" "0.5 1 2"; ~90 min on 2 cores)
 set -euo pipefail
@@ -36,8 +38,11 @@ for s in $seeds; do
     for pair in 8:14 14:20 20:32; do
       IFS=: read -r d e <<<"$pair"
       merge "homo-$d-$d-w$w-s$s" "a$d-w$w-s$s" "b$d-w$w-s$s" --method zip
+      merge "homo-repair-$d-$d-w$w-s$s" "a$d-w$w-s$s" "b$d-w$w-s$s" --method zip --repair repair
       merge "hetero-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero
       merge "hetero-repair-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero --repair repair
+      merge "hetero-lma-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero --align lma
+      merge "hetero-uniform-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero --align uniform
     done
   done
 done

@@ -1,16 +1,20 @@
-"""Mean ± std over seeds of experiments/depth_sweep.sh's results.tsv: sweep_table.py runs/sweep/results.tsv."""
+"""Mean ± std over seeds of experiments/depth_sweep.sh's results.tsv: sweep_table.py runs/sweep/results.tsv.
+
+Two tables: the depth pairs (every alignment and correction against the homogeneous zip of the
+shallow model's pair) and the homogeneous pairs against their ensemble."""
 import collections
 import statistics
 import sys
 
+# rows[(width, d, e or None)][method][seed] = (joint, task avg, joint without, task avg without, ensemble joint, ensemble task avg)
 rows = collections.OrderedDict()
 for line in open(sys.argv[1]):
-    name, joint, avg, joint0, avg0, ej, ea = line.rstrip("\n").split("\t")
+    name, *values = line.rstrip("\n").split("\t")
     kind, rest = name.rsplit("-w", 1)
     width, seed = rest.split("-s")
     *method, d, e = kind.split("-")
-    key = (float(width), int(d), int(e) if method != ["homo"] else None)
-    rows.setdefault(key, {}).setdefault("-".join(method), {})[seed] = tuple(map(float, (joint, avg, joint0, avg0)))
+    key = (float(width), int(d), None if method[0] == "homo" else int(e))
+    rows.setdefault(key, {}).setdefault("-".join(method), {})[seed] = tuple(map(float, values))
 
 
 def fmt(xs):
@@ -20,17 +24,35 @@ def fmt(xs):
     return f"{statistics.mean(xs):.1f} ± {statistics.stdev(xs):.1f}" if len(xs) > 1 else f"{xs[0]:.1f}"
 
 
-pairs = sorted({(w, d, e) for (w, d, e) in rows if e is not None})
-print("| width | pair | seeds | homogeneous zip (BN reset) | hetero (BN reset) | hetero (REPAIR) | hetero (neither) | hetero BN − homogeneous |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
-for w, d, e in pairs:
+def both(runs, seeds, i=0, j=1):
+    return f"{fmt([runs[s][i] for s in seeds if s in runs])} / {fmt([runs[s][j] for s in seeds if s in runs])}"
+
+
+print("| width | pair | seeds | homogeneous zip (BN reset) | hetero SMA (BN reset) | hetero LMA (BN reset) "
+      "| hetero uniform (BN reset) | hetero SMA (REPAIR) | hetero SMA (neither) | SMA − homogeneous | best hetero − homogeneous |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for w, d, e in sorted(k for k in rows if k[2] is not None):
     homo = rows.get((w, d, None), {}).get("homo", {})
-    het = rows[(w, d, e)].get("hetero", {})
-    rep = rows[(w, d, e)].get("hetero-repair", {})
-    seeds = sorted(set(homo) & set(het))
-    diff = [het[s][0] - homo[s][0] for s in seeds]
-    def both(rows, i, j):
-        return f"{fmt([rows[s][i] for s in seeds if s in rows])} / {fmt([rows[s][j] for s in seeds if s in rows])}"
-    print(f"| ×{w:g} | {d}/{e} | {len(seeds)} | {both(homo, 0, 1)} | {both(het, 0, 1)} | "
-          f"{both(rep, 0, 1)} | {both(het, 2, 3)} | {fmt(diff)} |")
-print("\njoint / task avg accuracy in %, mean ± std over seeds; the last column is joint")
+    het = rows[(w, d, e)]
+    sma = het.get("hetero", {})
+    seeds = sorted(set(homo) & set(sma))
+    hetero_bn = [het.get(m, {}) for m in ("hetero", "hetero-lma", "hetero-uniform")]
+    best = [max(r[s][0] for r in hetero_bn if s in r) - homo[s][0] for s in seeds]
+    print(f"| ×{w:g} | {d}/{e} | {len(seeds)} | {both(homo, seeds)} | {both(sma, seeds)} | "
+          f"{both(het.get('hetero-lma', {}), seeds)} | {both(het.get('hetero-uniform', {}), seeds)} | "
+          f"{both(het.get('hetero-repair', {}), seeds)} | {both(sma, seeds, 2, 3)} | "
+          f"{fmt([sma[s][0] - homo[s][0] for s in seeds])} | {fmt(best)} |")
+print("\njoint / task avg accuracy in %, mean ± std over seeds; the last two columns are joint "
+      "(best: the best of SMA, LMA, uniform per seed, BN reset)\n")
+
+print("| width | depth | seeds | ensemble | zip (BN reset) | zip (REPAIR) | zip (neither) | best task avg / ensemble task avg |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for w, d, _ in sorted(k for k in rows if k[2] is None):
+    homo = rows[(w, d, None)].get("homo", {})
+    rep = rows[(w, d, None)].get("homo-repair", {})
+    seeds = sorted(homo)
+    ratio = [max(homo[s][1], rep[s][1] if s in rep else 0) / homo[s][5] for s in seeds]
+    ratio_text = fmt([100 * r for r in ratio]) + " %"
+    print(f"| ×{w:g} | {d} | {len(seeds)} | {both(homo, seeds, 4, 5)} | {both(homo, seeds)} | {both(rep, seeds)} | "
+          f"{both(homo, seeds, 2, 3)} | {ratio_text} |")
+print("\njoint / task avg in %, mean ± std over seeds; the ratio per seed takes the better of BN reset and REPAIR")
