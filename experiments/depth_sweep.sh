@@ -6,15 +6,20 @@
 #   homogeneous  zip of A_d + B_d (BN reset; the report also holds it without)
 #   hetero       A_d + B_d' (SMA, BN reset; and without)
 #   hetero-repair  the same with REPAIR instead of the BN reset
-#   hetero-lma, hetero-uniform  the hetero merge with LMA / uniform alignment instead of SMA (BN reset)
-#   homo-repair  the homogeneous zip with REPAIR (for the ≥ 0.75-of-the-ensemble target of the ×2 pair)
+# and, as VARIANTS (default "sep align repair") asks:
+#   sep     homo-sep, hetero-sep: the same zip / hetero merges with --head separate
+#   align   hetero-lma, hetero-uniform: LMA / uniform alignment instead of SMA (BN reset)
+#   repair  homo-repair: the homogeneous zip with REPAIR
 # Results: one line per merge in runs/sweep/results.tsv; experiments/sweep_table.py prints mean ± std.
-# Usage: experiments/depth_sweep.sh [SEEDS] [WIDTHS]   (defaults "1 2 3" "0.5 1 2"; ~90 min on 2 cores)
+# Usage: [VARIANTS="sep align repair"] experiments/depth_sweep.sh [SEEDS] [WIDTHS]   (defaults "1 2 3" "0.5 1 2")
+# Time, one thread per job: at ×2 one seed trains in ≈ 15 min and each merge takes ≈ 1.1 min; ×1 and ×0.5 are several times faster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 H=./hetmerge
 seeds=${1:-1 2 3}
 widths=${2:-0.5 1 2}
+variants=${VARIANTS:-sep align repair}
+has() { [[ " $variants " == *" $1 "* ]]; }
 out=runs/sweep
 mkdir -p "$out"
 train() { # NAME DEPTH WIDTH CLASSES SEED
@@ -38,11 +43,19 @@ for s in $seeds; do
     for pair in 8:14 14:20 20:32; do
       IFS=: read -r d e <<<"$pair"
       merge "homo-$d-$d-w$w-s$s" "a$d-w$w-s$s" "b$d-w$w-s$s" --method zip
-      merge "homo-repair-$d-$d-w$w-s$s" "a$d-w$w-s$s" "b$d-w$w-s$s" --method zip --repair repair
       merge "hetero-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero
       merge "hetero-repair-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero --repair repair
-      merge "hetero-lma-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero --align lma
-      merge "hetero-uniform-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero --align uniform
+      if has sep; then
+        merge "homo-sep-$d-$d-w$w-s$s" "a$d-w$w-s$s" "b$d-w$w-s$s" --method zip --head separate
+        merge "hetero-sep-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero --head separate
+      fi
+      if has align; then
+        merge "hetero-lma-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero --align lma
+        merge "hetero-uniform-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero --align uniform
+      fi
+      if has repair; then
+        merge "homo-repair-$d-$d-w$w-s$s" "a$d-w$w-s$s" "b$d-w$w-s$s" --method zip --repair repair
+      fi
     done
   done
 done

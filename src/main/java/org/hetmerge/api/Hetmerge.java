@@ -276,6 +276,7 @@ public final class Hetmerge implements AutoCloseable {
         private Path evalData;
         private int batchSize = MergeOptions.INFERENCE_BATCH;
         private String streamTap = "last";
+        private String head = "avg";
         private List<String> labels;
         private String reportedAs;
         private String command;
@@ -397,6 +398,16 @@ public final class Hetmerge implements AutoCloseable {
         }
 
         /**
+         * @param how the layer before a cosine head: "avg" (METHOD.md §8, default) or "separate" (each
+         *     model's embedding mapped onto its own task's class vectors; models of disjoint tasks)
+         * @return this merge
+         */
+        public Merger head(String how) {
+            this.head = how;
+            return this;
+        }
+
+        /**
          * @param names how reports name the models (default: their names), one per model
          * @return this merge
          */
@@ -442,7 +453,7 @@ public final class Hetmerge implements AutoCloseable {
             List<String> names = new ArrayList<>();
             for (int i = 0; i < models.size(); i++) names.add(labels != null && i < labels.size() ? labels.get(i) : models.get(i).name());
             // Options first: a bad method, alpha or repair mode is refused before any data is read.
-            MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calibration, false, seed, batchSize, align, new WidthPolicy(width), streamTap, repair);
+            MergeOptions opt = new MergeOptions(method, alpha, beta, stopAt, calibration, false, seed, batchSize, align, new WidthPolicy(width), streamTap, repair, head);
             opt.matcher();
             BudgetSearch.Budget limit = budget == null ? null : BudgetSearch.Budget.parse(budget);
             if (limit != null && (stopAt != null || !width.equals("max"))) {

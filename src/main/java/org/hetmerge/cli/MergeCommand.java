@@ -49,6 +49,9 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--stream-tap", defaultValue = "last", description = "Token encoders: observe the residual stream at its last node, the final norm (default, METHOD.md), or at all its residual adds (rows stacked).")
     String streamTap;
 
+    @Option(names = "--head", defaultValue = "avg", description = "The layer before a cosine head: avg (METHOD.md, default) averages it; separate maps each model's embedding onto its own task's class vectors only (models of disjoint tasks), so no model's embedding adds to another task's scores.")
+    String head;
+
     @Option(names = "--budget", paramLabel = "params=N|flops=N", description = "Fit a budget: try every --stop-at point and (zip, hetero) widths up to 2× the widest model, keep the one within the budget that agrees most with the ensemble on the calibration samples (no labels); report.md lists every configuration with its test accuracy.")
     String budget;
 
@@ -128,7 +131,7 @@ public final class MergeCommand implements Callable<Integer> {
             List<Model> ms = new ArrayList<>();
             for (Path p : models) ms.add(hm.load(p));
             Hetmerge.Merged merged = hm.merge(ms).labels(models.stream().map(Path::toString).toList())
-                    .method(method).zip(alpha, beta).stopAt(stopAt).width(width).align(align).streamTap(streamTap)
+                    .method(method).zip(alpha, beta).stopAt(stopAt).width(width).align(align).streamTap(streamTap).head(head)
                     .calibration(calib).seed(seed).batchSize(batchSize).repair(repairMode())
                     .data(dataOptions.data).evalData(dataOptions.evalData).budget(budget)
                     .reported(out.toString(), CliArgs.command())

@@ -163,6 +163,7 @@ public final class MergeEngine {
             }
             plan.put(space, present.length == widths.length ? sm : SpaceMerge.withAbsent(sm, present, widths));
         }
+        if (opt.head().equals("separate")) plan.putAll(HeadSeparation.plan(work, names, spaces.get(0), shared, mgr));
         long t2 = System.nanoTime();
         seconds.put("stats", (t1 - t0) / 1e9);
         seconds.put("match", (t2 - t1) / 1e9);
@@ -182,6 +183,8 @@ public final class MergeEngine {
     /** {@code correct}: false builds the rewritten model only (no BN reset or REPAIR, whatever the options say). */
     public static Result build(MergePlan p, double[] weights, Splits data, NDManager mgr, boolean correct) {
         MergeOptions opt = p.options();
+        // Reweighting averages groups (SpaceMerge.weighted); a separated head is not an average.
+        if (weights != null && opt.head().equals("separate")) throw new UserException("--head separate has no weighted form (the loss barrier interpolates averaged heads)");
         List<Model> models = p.models(), work = p.work();
         List<String> names = p.names();
         Map<String, Double> seconds = new LinkedHashMap<>(p.seconds());

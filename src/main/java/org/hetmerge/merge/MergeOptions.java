@@ -11,9 +11,10 @@ import org.hetmerge.util.UserException;
  * @param bnReset recompute BatchNorm statistics after rewriting
  * @param streamTap residual stream of a token encoder (one space through all layers): observed at
  *     its "last" node (the final norm; METHOD.md's stream tap, default) or at "all" its residual adds (rows stacked)
+ * @param head the layer before a cosine head: "avg" (METHOD.md §8, default) or "separate" ({@link HeadSeparation})
  */
 public record MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
-                           String align, WidthPolicy width, String streamTap, String repair) {
+                           String align, WidthPolicy width, String streamTap, String repair, String head) {
     /**
      * After the rewrite: "bn" (reset BatchNorm statistics), "repair" (REPAIR, {@link Repair}),
      * "none", or "auto" — bn for a model with BatchNorm, repair for one without (on the WordNet text
@@ -21,6 +22,12 @@ public record MergeOptions(String method, double alpha, double beta, String stop
      * experiments/text_repair.sh).
      */
     public static final java.util.List<String> REPAIRS = java.util.List.of("auto", "bn", "repair", "none");
+    public static final java.util.List<String> HEADS = java.util.List.of("avg", "separate");
+
+    public MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
+                        String align, WidthPolicy width, String streamTap, String repair) {
+        this(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap, repair, "avg");
+    }
 
     public MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
                         String align, WidthPolicy width, String streamTap) {
@@ -51,6 +58,8 @@ public record MergeOptions(String method, double alpha, double beta, String stop
         bnReset = repair.equals("bn") || repair.equals("auto");
         if (width == null) width = new WidthPolicy("max");
         if (streamTap == null) streamTap = "last";
+        if (head == null) head = "avg";
+        if (!HEADS.contains(head)) throw new UserException("--head must be avg or separate, got '" + head + "'");
         if (!streamTap.equals("all") && !streamTap.equals("last")) throw new UserException("--stream-tap must be all or last, got '" + streamTap + "'");
         if (align != null && !org.hetmerge.align.Segmentation.STRATEGIES.contains(align)) {
             throw new UserException("unknown --align '" + align + "' (known: " + String.join(", ", org.hetmerge.align.Segmentation.STRATEGIES) + ")");
@@ -76,7 +85,7 @@ public record MergeOptions(String method, double alpha, double beta, String stop
     }
 
     public MergeOptions withAlign(String a) {
-        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, a, width, streamTap, repair);
+        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, a, width, streamTap, repair, head);
     }
 
     /** The correction for a merged model with or without BatchNorm: "bn", "repair" or "none". */
@@ -86,11 +95,11 @@ public record MergeOptions(String method, double alpha, double beta, String stop
     }
 
     public MergeOptions withRepair(String r) {
-        return new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize, align, width, streamTap, r);
+        return new MergeOptions(method, alpha, beta, stopAt, calib, false, seed, batchSize, align, width, streamTap, r, head);
     }
 
     public MergeOptions withWidth(String w) {
-        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, new WidthPolicy(w), streamTap, repair);
+        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, new WidthPolicy(w), streamTap, repair, head);
     }
 
     public Matcher matcher() {
@@ -98,14 +107,18 @@ public record MergeOptions(String method, double alpha, double beta, String stop
     }
 
     public MergeOptions withMethod(String m) {
-        return new MergeOptions(m, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap, repair);
+        return new MergeOptions(m, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap, repair, head);
     }
 
     public MergeOptions withStopAt(String s) {
-        return new MergeOptions(method, alpha, beta, s, calib, bnReset, seed, batchSize, align, width, streamTap, repair);
+        return new MergeOptions(method, alpha, beta, s, calib, bnReset, seed, batchSize, align, width, streamTap, repair, head);
     }
 
     public MergeOptions withBeta(double b) {
-        return new MergeOptions(method, alpha, b, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap, repair);
+        return new MergeOptions(method, alpha, b, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap, repair, head);
+    }
+
+    public MergeOptions withHead(String h) {
+        return new MergeOptions(method, alpha, beta, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap, repair, h);
     }
 }

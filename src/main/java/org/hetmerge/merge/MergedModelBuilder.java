@@ -137,7 +137,7 @@ public final class MergedModelBuilder {
         for (Space s : spaces.get(0).values()) for (String n : s.nodes()) outSpace.put(n, s.name());
         Map<String, SpaceMerge> merges = new HashMap<>(plan.spaces());
         for (Space s : spaces.get(0).values()) {
-            if (s.fixed()) merges.put(s.name(), SpaceMerge.fixed(s.name(), s.width(), k));
+            if (s.fixed()) merges.putIfAbsent(s.name(), SpaceMerge.fixed(s.name(), s.width(), k)); // the plan may merge a head's space otherwise (HeadSeparation)
         }
         // Model weights other than equal (the loss-barrier path) reweight every space, fixed ones too.
         if (plan.weights() != null) merges.replaceAll((space, sm) -> sm.weighted(plan.weights()));

@@ -1,0 +1,116 @@
+package org.hetmerge.merge;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hetmerge.model.Graph;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.Node;
+import org.hetmerge.model.Space;
+import org.hetmerge.model.TaskHead;
+import org.hetmerge.model.op.CosineHead;
+import org.hetmerge.model.op.Op;
+import org.hetmerge.util.UserException;
+
+/**
+ * {@code --head separate}: the layer that feeds a cosine head, merged so that each model's
+ * embedding reaches only its own task's class vectors.
+ *
+ * <p>METHOD.md §8 averages that layer: z = ½(e_A + e_B). A task's logits are ⟨z, c_k⟩ / |z|, so
+ * within task A the prediction is argmax_k ⟨e_A, c_k⟩ + ⟨e_B, c_k⟩ — model B's embedding of an A
+ * image, never trained against A's class vectors, adds noise to every A score (the cause of the
+ * narrow-pair "collapse", session 5). Here model i's layer is mapped through
+ * R_i = C⁺ S_i C (C: classes × d class vectors, C⁺ = Cᵀ(CCᵀ)⁻¹, S_i: selects model i's classes), so
+ * C·z = Σ_i S_i C e_i: the score of each class is exactly the dot product its own model gives it.
+ * With an exact trunk (nothing merged) every task's prediction is then the ensemble's; joint
+ * prediction compares dot products instead of each model's cosines. Only the trained weights of
+ * that one layer change; parameters and FLOPs are those of the averaged merge.
+ */
+final class HeadSeparation {
+    private HeadSeparation() {}
+
+    /** The merge of every fixed space that feeds a cosine head inside the shared trunk, by space name (none past a stop point). */
+    static Map<String, SpaceMerge> plan(List<Model> work, List<String> names, Map<String, Space> spaces, int shared, NDManager mgr) {
+        Graph g = work.get(0).graph();
+        Map<String, SpaceMerge> out = new LinkedHashMap<>();
+        for (int idx = 0; idx <= shared; idx++) {
+            Node n = g.nodes().get(idx);
+            if (!(n.op() instanceof CosineHead head)) continue;
+            String input = n.inputs().get(0);
+            if (g.node(input).op().spaceRole() != Op.SpaceRole.PRODUCER) {
+                throw new UserException("--head separate: " + names.get(0) + "'s cosine head " + n.name() + " reads " + input
+                        + ", which is not a linear layer (found " + g.node(input).op().type() + ")");
+            }
+            Space space = spaces.values().stream().filter(s -> s.fixed() && s.nodes().contains(input)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no fixed space holds " + input));
+            out.put(space.name(), separated(space.name(), head, columns(work, names, n.name(), head.classes()), mgr));
+        }
+        // Past a --stop-at point every model keeps its own head: nothing to separate there.
+        if (g.nodes().stream().noneMatch(n -> n.op() instanceof CosineHead)) {
+            throw new UserException("--head separate: " + names.get(0) + " has no cosine head (its linear heads are kept per task already)");
+        }
+        return out;
+    }
+
+    /** Per model, the head's output columns its tasks score; refused when two models score one class. */
+    static List<int[]> columns(List<Model> work, List<String> names, String output, int classes) {
+        int[] owner = new int[classes];
+        java.util.Arrays.fill(owner, -1);
+        List<int[]> all = new ArrayList<>();
+        for (int i = 0; i < work.size(); i++) {
+            List<Integer> mine = new ArrayList<>();
+            for (TaskHead t : work.get(i).tasks()) {
+                if (!t.output().equals(output)) continue;
+                for (int c : t.columns()) {
+                    if (owner[c] >= 0 && owner[c] != i) {
+                        throw new UserException("--head separate needs models of disjoint tasks, but " + names.get(owner[c]) + " and " + names.get(i)
+                                + " both score class column " + c);
+                    }
+                    owner[c] = i;
+                    mine.add(c);
+                }
+            }
+            all.add(mine.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return all;
+    }
+
+    /** M_i = R_i = C⁺ S_i C (d × d); U_i = I, as for the averaged fixed space. */
+    static SpaceMerge separated(String space, CosineHead head, List<int[]> columns, NDManager mgr) {
+        int classes = head.classes(), dim = head.dim();
+        if (classes > dim) {
+            throw new UserException("--head separate: the " + classes + " class vectors of " + dim + " dimensions are linearly dependent (needs classes ≤ dimensions)");
+        }
+        float[] cv = head.classVectors();
+        double[] c64 = new double[cv.length];
+        for (int i = 0; i < cv.length; i++) c64[i] = cv[i];
+        List<double[][]> ms = new ArrayList<>();
+        try (NDManager m = mgr.newSubManager()) {
+            NDArray c = m.create(c64, new Shape(classes, dim));
+            NDArray pinv = c.transpose().matMul(c.matMul(c.transpose()).inverse()); // d × classes
+            for (int[] cols : columns) {
+                double[] select = new double[classes];
+                for (int k : cols) select[k] = 1;
+                NDArray s = m.create(select, new Shape(1, classes));
+                NDArray r = pinv.mul(s).matMul(c);
+                // C·R_i must reproduce S_i·C: a check that the class vectors were independent enough to invert.
+                double err = c.matMul(r).sub(c.mul(s.transpose())).abs().max().getDouble();
+                if (!(err < 1e-6)) throw new UserException("--head separate: the class vectors of " + space + " are too close to dependent (residual " + err + ")");
+                ms.add(rows(r.toType(DataType.FLOAT64, false).toDoubleArray(), dim));
+            }
+        }
+        SpaceMerge avg = SpaceMerge.fixed(space, dim, columns.size());
+        return new SpaceMerge(space, avg.widths(), avg.groups(), List.copyOf(ms), avg.unmergeMatrix());
+    }
+
+    private static double[][] rows(double[] flat, int dim) {
+        double[][] out = new double[dim][dim];
+        for (int i = 0; i < dim; i++) System.arraycopy(flat, i * dim, out[i], 0, dim);
+        return out;
+    }
+}

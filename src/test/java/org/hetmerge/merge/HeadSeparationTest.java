@@ -1,0 +1,99 @@
+package org.hetmerge.merge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+import java.util.Set;
+import org.hetmerge.TestSupport;
+import org.hetmerge.data.Splits;
+import org.hetmerge.model.Executor;
+import org.hetmerge.model.Model;
+import org.hetmerge.model.Task;
+import org.hetmerge.model.TaskHead;
+import org.hetmerge.model.op.OpContext;
+import org.hetmerge.model.zoo.ArchSpec;
+import org.hetmerge.util.UserException;
+import org.junit.jupiter.api.Test;
+
+/** {@code --head separate}: each model's embedding reaches only its own task's class vectors. */
+public class HeadSeparationTest {
+    static final Task FIRST = new Task("synthetic", List.of(0, 1), List.of("a", "b"), 4);
+    static final Task SECOND = new Task("synthetic", List.of(2, 3), List.of("c", "d"), 4);
+    static final List<ArchSpec> ARCHS = List.of(ArchSpec.of("resnet", 8, 0.5), ArchSpec.of("vgg", 11, 0.125), ArchSpec.of("mlp", 2, 24));
+
+    /** A random model (MergeExactnessTest's, non-trivial norms) that scores {@code task}'s classes of the 4-class dataset. */
+    static Model model(ArchSpec spec, Task task, long seed, NDManager m) {
+        Model r = MergeExactnessTest.randomModel(spec, seed, m);
+        return new Model(task.classesLabel(), r.graph(), r.params(), spec, List.of(new TaskHead(task, "head.cos", task.classes())), seed, r.info());
+    }
+
+    /** Scores of a task's (contiguous) columns, each sample's row scaled to unit length: a positive factor per sample drops out. */
+    static float[] directions(Model model, NDArray x, List<Integer> columns) {
+        NDArray logits = Executor.run(model.graph(), model.params(), x, OpContext.Mode.EVAL, 0.9f, Set.of()).outputs().get("head.cos");
+        NDArray task = logits.get(":, " + columns.get(0) + ":" + (columns.get(columns.size() - 1) + 1));
+        return task.div(task.square().sum(new int[] {1}, true).sqrt()).toFloatArray();
+    }
+
+    /**
+     * With nothing merged in the trunk (width = both models' features), a separated head gives
+     * every task the scores of its own model up to a positive factor per sample, so the merged
+     * model's task predictions are the ensemble's. The averaged head (METHOD.md §8) does not.
+     */
+    @Test
+    void withAnExactTrunkEachTaskGetsItsOwnModelsScores() {
+        Splits data = TestSupport.synthetic(600);
+        try (NDManager m = TestSupport.manager()) {
+            for (ArchSpec spec : ARCHS) {
+                Model a = model(spec, FIRST, 21, m), b = model(spec, SECOND, 22, m);
+                NDArray x = TestSupport.randn(m, 8, 6, 1, 12, 12);
+                MergeOptions side = MergeExactnessTest.noReset("zip").withWidth("2.0");
+                Model separated = MergeEngine.merge(List.of(a, b), List.of("a", "b"), side.withHead("separate"), data, m).merged();
+                Model averaged = MergeEngine.merge(List.of(a, b), List.of("a", "b"), side, data, m).merged();
+                for (Model own : List.of(a, b)) {
+                    List<Integer> cols = own.tasks().get(0).columns();
+                    float[] want = directions(own, x, cols);
+                    assertThat(TestSupport.maxAbsDiff(directions(separated, x, cols), want)).as(spec.label() + " " + own.name() + " separated").isLessThan(1e-4);
+                    assertThat(TestSupport.maxAbsDiff(directions(averaged, x, cols), want)).as(spec.label() + " " + own.name() + " averaged").isGreaterThan(1e-2);
+                }
+            }
+        }
+    }
+
+    /** R_i = C⁺ S_i C: C·R_i keeps model i's class rows and zeroes the others (checked on the matrices). */
+    @Test
+    void eachModelsMapKeepsItsClassesAndDropsTheOthers() {
+        var head = new org.hetmerge.model.op.CosineHead(6, 4, 16f, 3);
+        try (NDManager m = TestSupport.manager()) {
+            SpaceMerge sm = HeadSeparation.separated("head", head, List.of(new int[] {0, 1}, new int[] {2, 3}), m);
+            float[] c = head.classVectors();
+            for (int i = 0; i < 2; i++) {
+                double[][] r = sm.mergeMatrix().get(i);
+                for (int k = 0; k < 4; k++) {
+                    for (int d = 0; d < 6; d++) {
+                        double v = 0;
+                        for (int e = 0; e < 6; e++) v += c[k * 6 + e] * r[e][d];
+                        double want = (k / 2 == i) ? c[k * 6 + d] : 0;
+                        assertThat(v).as("model %d class %d dim %d", i, k, d).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-6));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void overlappingTasksOrMoreClassesThanDimensionsAreRefused() {
+        Splits data = TestSupport.synthetic(600);
+        try (NDManager m = TestSupport.manager()) {
+            ArchSpec spec = ArchSpec.of("mlp", 2, 24);
+            Model a = model(spec, FIRST, 1, m), b = model(spec, FIRST, 2, m);
+            assertThatThrownBy(() -> MergeEngine.merge(List.of(a, b), List.of("a", "b"), MergeExactnessTest.noReset("zip").withHead("separate"), data, m))
+                    .isInstanceOf(UserException.class).hasMessageContaining("disjoint tasks").hasMessageContaining("a and b both score class column 0");
+            var tooMany = new org.hetmerge.model.op.CosineHead(3, 4, 16f, 3);
+            assertThatThrownBy(() -> HeadSeparation.separated("head", tooMany, List.of(new int[] {0, 1}, new int[] {2, 3}), m))
+                    .isInstanceOf(UserException.class).hasMessageContaining("4 class vectors of 3 dimensions");
+        }
+    }
+}
