@@ -7,8 +7,10 @@
 # Every pair is merged with avg, permute, zip and weights (vit also zip with --stream-tap all, as
 # "zipall"); BatchNorm models with --repair bn (the report also holds the merge without any
 # correction) and --repair repair; the others with --repair none and --repair repair.
+# "zipsep" and "permutesep" are zip and permute with --head separate.
 # Writes runs/fam/FAMILY-sS-METHOD-REPAIR/report.json; experiments/families_table.py prints mean ± std.
-# Usage: experiments/families.sh [FAMILIES] [SEEDS]   (defaults "resnet vgg vit" "1 2 3")
+# Usage: [METHODS="…"] [REPAIRS="…"] experiments/families.sh [FAMILIES] [SEEDS]   (defaults "resnet vgg vit" "1 2 3";
+#        METHODS and REPAIRS replace the family's lists)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 H=./hetmerge
@@ -36,9 +38,13 @@ for f in $families; do
               EPOCHS=3 train "$b" --arch vit --depth 4 --width 64 --heads 4 --patch 7 --classes 5-9 --seed $((100 + s))
               repairs="none repair" methods="avg permute zip zipall weights" ;;
     esac
+    methods=${METHODS:-$methods} repairs=${REPAIRS:-$repairs}
     for m in $methods; do
-      args=(--method "$m")
-      [[ $m == zipall ]] && args=(--method zip --stream-tap all)
+      case $m in
+        zipall) args=(--method zip --stream-tap all) ;;
+        *sep)   args=(--method "${m%sep}" --head separate) ;;
+        *)      args=(--method "$m") ;;
+      esac
       for r in $repairs; do
         dir=$out/$f-s$s-$m-$r
         [[ -f $dir/report.json ]] || $H merge "$a" "$b" "${args[@]}" --repair "$r" --out "$dir" --force -q >/dev/null

@@ -2,7 +2,8 @@
 # Issue 13: the WordNet text pair (4×64, 4 heads; animal/plant/food/body/substance vs
 # artifact/person/location/communication/act), 3 seed pairs, every method with and without REPAIR.
 # Writes runs/q/ab-[sN-]METHOD-REPAIR/report.json and prints the mean ± std table (joint, task avg).
-# Usage: experiments/text_repair.sh      (about 12 minutes on 2 cores)
+# zipsep: zip with --head separate. METHODS and REPAIRS replace the lists; finished merges are kept.
+# Usage: [METHODS=…] [REPAIRS=…] experiments/text_repair.sh      (about 12 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 A=noun.animal,noun.plant,noun.food,noun.body,noun.substance
@@ -13,9 +14,10 @@ train txtA "$A" 1; train txtB "$B" 2
 for s in 2 3; do train "txtA-s$s" "$A" $((10 + s)); train "txtB-s$s" "$B" $((20 + s)); done
 for pair in ":txtA:txtB" "s2-:txtA-s2:txtB-s2" "s3-:txtA-s3:txtB-s3"; do
   IFS=: read -r tag a b <<<"$pair"
-  for m in zip permute weights avg; do
-    for r in none repair; do
-      ./hetmerge merge "runs/q/$a" "runs/q/$b" --method "$m" --repair "$r" --out "runs/q/ab-$tag$m-$r" --force >/dev/null
+  for m in ${METHODS:-zip permute weights avg zipsep}; do
+    for r in ${REPAIRS:-none repair}; do
+      args=(--method "$m"); [[ $m == *sep ]] && args=(--method "${m%sep}" --head separate)
+      [[ -f runs/q/ab-$tag$m-$r/report.json ]] || ./hetmerge merge "runs/q/$a" "runs/q/$b" "${args[@]}" --repair "$r" --out "runs/q/ab-$tag$m-$r" --force >/dev/null
     done
   done
 done
