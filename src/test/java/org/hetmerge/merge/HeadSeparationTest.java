@@ -84,13 +84,17 @@ public class HeadSeparationTest {
     }
 
     @Test
-    void overlappingTasksOrMoreClassesThanDimensionsAreRefused() {
+    void overlappingTasksLinearHeadsOrMoreClassesThanDimensionsAreRefused() {
         Splits data = TestSupport.synthetic(600);
         try (NDManager m = TestSupport.manager()) {
             ArchSpec spec = ArchSpec.of("mlp", 2, 24);
             Model a = model(spec, FIRST, 1, m), b = model(spec, FIRST, 2, m);
             assertThatThrownBy(() -> MergeEngine.merge(List.of(a, b), List.of("a", "b"), MergeExactnessTest.noReset("zip").withHead("separate"), data, m))
                     .isInstanceOf(UserException.class).hasMessageContaining("disjoint tasks").hasMessageContaining("a and b both score class column 0");
+            ArchSpec linear = new ArchSpec("mlp", 2, 16, List.of(), "linear", 64, 16f);
+            Model la = MergeExactnessTest.randomModel(linear, 1, m), lb = MergeExactnessTest.randomModel(linear, 2, m);
+            assertThatThrownBy(() -> MergeEngine.merge(List.of(la, lb), List.of("a", "b"), MergeExactnessTest.noReset("zip").withHead("separate"), data, m))
+                    .isInstanceOf(UserException.class).hasMessageContaining("a has no cosine head");
             var tooMany = new org.hetmerge.model.op.CosineHead(3, 4, 16f, 3);
             assertThatThrownBy(() -> HeadSeparation.separated("head", tooMany, List.of(new int[] {0, 1}, new int[] {2, 3}), m))
                     .isInstanceOf(UserException.class).hasMessageContaining("4 class vectors of 3 dimensions");
