@@ -102,6 +102,7 @@ public final class MergeRun {
         x.addProperty("align", opt.alignsDepth() && !r.alignments().isEmpty() ? opt.alignStrategy() : null);
         x.addProperty("width", opt.width().spec());
         x.addProperty("stream_tap", opt.streamTap());
+        x.addProperty("head", opt.head());
         x.add("notes", MergeReport.GSON.toJsonTree(r.notes()));
         x.add("alignments", merged.info().getAsJsonObject("merge").get("alignments"));
         if (extra != null) extra.entrySet().forEach(e -> x.add(e.getKey(), e.getValue()));

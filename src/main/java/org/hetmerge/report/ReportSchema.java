@@ -26,7 +26,7 @@ public final class ReportSchema {
 
     record Merge(String method, double joint, double task_avg, List<TaskAccuracy> tasks, Scored ensemble, Scored without_bn_reset,
             List<ModelRow> models, long params, long flops, Map<String, Double> seconds, String align, String width, String stop_at,
-            String repair, List<String> notes, String run) {}
+            String repair, String head, List<String> notes, String run) {}
 
     record Pair(String name, String title, List<JsonObject> merges, List<String> plots) {}
 
