@@ -56,12 +56,15 @@ public final class Demo {
     public record Pair(String name, String title, String a, String b, List<Merge> merges, List<String> stops, boolean correlations, boolean cka) {}
 
     /** One merge per method; {@code align} applies to every method (a depth pair); "hetero:lma" picks hetero's strategy. */
+    /** Each spec is METHOD[:ALIGN][/separate] ("hetero:lma", "zip/separate": zip with --head separate). */
     public static List<Merge> merges(int calib, String align, String... methods) {
         List<Merge> out = new ArrayList<>();
         for (String spec : methods) {
-            String m = spec.contains(":") ? spec.substring(0, spec.indexOf(':')) : spec;
-            String a = spec.contains(":") ? spec.substring(spec.indexOf(':') + 1) : align;
-            out.add(new Merge(spec, new MergeOptions(m, 0.5, 1.0, null, calib, true, 1, MergeOptions.INFERENCE_BATCH, a, new WidthPolicy("max"))));
+            String head = spec.endsWith("/separate") ? "separate" : "avg";
+            String ma = spec.replace("/separate", "");
+            String m = ma.contains(":") ? ma.substring(0, ma.indexOf(':')) : ma;
+            String a = ma.contains(":") ? ma.substring(ma.indexOf(':') + 1) : align;
+            out.add(new Merge(spec, new MergeOptions(m, 0.5, 1.0, null, calib, true, 1, MergeOptions.INFERENCE_BATCH, a, new WidthPolicy("max")).withHead(head)));
         }
         return out;
     }
@@ -99,13 +102,13 @@ public final class Demo {
                 new ModelRecipe("text-b", text(4, 64, 4), WordNet.NAME, classes(TEXT_B), adamw(2, 2, 0)));
         List<Pair> pairs = List.of(
                 new Pair("homogeneous", "Homogeneous: resnet-14×0.5 (0-4) + resnet-14×0.5 (5-9)", "resnet14x0.5-a", "resnet14x0.5-b",
-                        merges(calib, null, "avg", "permute", "zip"), List.of("stage1", "stage2"), true, false),
+                        merges(calib, null, "avg", "permute", "zip", "zip/separate"), List.of("stage1", "stage2"), true, false),
                 new Pair("depth", "Depth: resnet-14 (0-4) + resnet-20 (5-9)", "resnet14x1-a", "resnet20x1-b",
-                        merges(calib, "sma", "permute", "hetero", "hetero:lma"), List.of(), false, true),
+                        merges(calib, "sma", "permute", "hetero", "hetero:lma", "hetero/separate"), List.of(), false, true),
                 new Pair("width", "Width: resnet-14×0.5 (0-4) + resnet-14×1 (5-9)", "resnet14x0.5-a", "resnet14x1-b",
                         merges(calib, null, "permute", "hetero"), List.of(), false, false),
                 new Pair("text", "Text: encoder 4×64 (animal, plant, food, body, substance) + encoder 4×64 (artifact, person, location, communication, act)",
-                        "text-a", "text-b", merges(calib, null, "avg", "permute", "zip"), List.of(), true, false));
+                        "text-a", "text-b", merges(calib, null, "avg", "permute", "zip", "zip/separate"), List.of(), true, false));
         return new Plan("full", ms, pairs, calib);
     }
 
@@ -121,7 +124,7 @@ public final class Demo {
                 new ModelRecipe("text-b", text(2, 32, 2), WordNet.NAME, classes(TEXT_B), adamw(2, 2, 0)));
         List<Pair> pairs = List.of(
                 new Pair("homogeneous", "Homogeneous: mlp 2×256 (0-4) + mlp 2×256 (5-9)", "mlp2x256-a", "mlp2x256-b",
-                        merges(calib, null, "avg", "permute", "zip"), List.of("hidden.layer1"), true, false),
+                        merges(calib, null, "avg", "permute", "zip", "zip/separate"), List.of("hidden.layer1"), true, false),
                 new Pair("depth", "Depth: mlp 2×256 (0-4) + mlp 3×256 (5-9)", "mlp2x256-a", "mlp3x256-b",
                         merges(calib, "sma", "permute", "hetero", "hetero:lma", "hetero:uniform"), List.of(), false, true),
                 new Pair("width", "Width: mlp 2×128 (0-4) + mlp 2×256 (5-9)", "mlp2x128-a", "mlp2x256-b",
@@ -227,7 +230,8 @@ public final class Demo {
                 }
                 if (!stopLabels.isEmpty()) {
                     for (JsonObject r : jsonObjects(merges)) {
-                        if (r.get("method").getAsString().equals("zip") && (!r.has("stop_at") || r.get("stop_at").isJsonNull())) {
+                        boolean separate = r.has("head") && r.get("head").getAsString().equals("separate");
+                        if (r.get("method").getAsString().equals("zip") && (!r.has("stop_at") || r.get("stop_at").isJsonNull()) && !separate) {
                             stopLabels.add("full zip");
                             stopAcc.add(new double[] {r.get("joint").getAsDouble(), r.get("task_avg").getAsDouble()});
                         }
