@@ -15,7 +15,7 @@ for p in prefixes:
             continue
         r = json.load(open(path))
         rows.setdefault(name, []).append((100 * r["joint"], 100 * r["task_avg"]))
-        if name.startswith("zip-none"):
+        if len(ens) < prefixes.index(p) + 1:  # the ensemble is the same in every run of one seed pair
             ens.append((100 * r["ensemble"]["joint"], 100 * r["ensemble"]["task_avg"]))
 
 
