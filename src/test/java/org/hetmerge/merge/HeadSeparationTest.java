@@ -84,7 +84,7 @@ public class HeadSeparationTest {
     }
 
     @Test
-    void overlappingTasksLinearHeadsOrMoreClassesThanDimensionsAreRefused() {
+    void unknownModesOverlappingTasksLinearHeadsOrTooManyClassesAreRefused() {
         Splits data = TestSupport.synthetic(600);
         try (NDManager m = TestSupport.manager()) {
             ArchSpec spec = ArchSpec.of("mlp", 2, 24);
@@ -95,6 +95,8 @@ public class HeadSeparationTest {
             Model la = MergeExactnessTest.randomModel(linear, 1, m), lb = MergeExactnessTest.randomModel(linear, 2, m);
             assertThatThrownBy(() -> MergeEngine.merge(List.of(la, lb), List.of("a", "b"), MergeExactnessTest.noReset("zip").withHead("separate"), data, m))
                     .isInstanceOf(UserException.class).hasMessageContaining("a has no cosine head");
+            assertThatThrownBy(() -> MergeExactnessTest.noReset("zip").withHead("concat")).isInstanceOf(UserException.class)
+                    .hasMessage("--head must be avg or separate, got 'concat'");
             var tooMany = new org.hetmerge.model.op.CosineHead(3, 4, 16f, 3);
             assertThatThrownBy(() -> HeadSeparation.separated("head", tooMany, List.of(new int[] {0, 1}, new int[] {2, 3}), m))
                     .isInstanceOf(UserException.class).hasMessageContaining("4 class vectors of 3 dimensions");
