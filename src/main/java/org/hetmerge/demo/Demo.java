@@ -55,8 +55,10 @@ public final class Demo {
      */
     public record Pair(String name, String title, String a, String b, List<Merge> merges, List<String> stops, boolean correlations, boolean cka) {}
 
-    /** One merge per method; {@code align} applies to every method (a depth pair); "hetero:lma" picks hetero's strategy. */
-    /** Each spec is METHOD[:ALIGN][/separate] ("hetero:lma", "zip/separate": zip with --head separate). */
+    /**
+     * One merge per spec METHOD[:ALIGN][/separate]; {@code align} applies to every method (a depth
+     * pair); "hetero:lma" picks hetero's strategy, "zip/separate" is zip with --head separate.
+     */
     public static List<Merge> merges(int calib, String align, String... methods) {
         List<Merge> out = new ArrayList<>();
         for (String spec : methods) {
