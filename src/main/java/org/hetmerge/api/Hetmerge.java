@@ -463,6 +463,7 @@ public final class Hetmerge implements AutoCloseable {
                 throw new org.hetmerge.util.UserException("--repair bn resets BatchNorm statistics, but " + names.get(0) + " has no BatchNorm (use repair, auto or none)");
             }
             MergeEngine.requireStreamTapApplies(models.get(0).graph(), opt.streamTap(), names.get(0));
+            if (opt.head().equals("separate")) org.hetmerge.merge.HeadSeparation.requireApplies(models, names);
             ModelData.Loaded loaded = ModelData.load(models, names, session.dataDir, data, evalData);
             for (String n : loaded.notes()) Progress.info("note: " + n);
             BudgetSearch.Result search = null;

@@ -2,7 +2,6 @@ package org.hetmerge.merge;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,11 +30,12 @@ import org.hetmerge.util.UserException;
  * prediction compares dot products instead of each model's cosines. Only the trained weights of
  * that one layer change; parameters and FLOPs are those of the averaged merge.
  */
-final class HeadSeparation {
+public final class HeadSeparation {
     private HeadSeparation() {}
 
     /** The merge of every fixed space that feeds a cosine head inside the shared trunk, by space name (none past a stop point). */
     static Map<String, SpaceMerge> plan(List<Model> work, List<String> names, Map<String, Space> spaces, int shared, NDManager mgr) {
+        requireApplies(work, names);
         Graph g = work.get(0).graph();
         Map<String, SpaceMerge> out = new LinkedHashMap<>();
         for (int idx = 0; idx <= shared; idx++) {
@@ -50,11 +50,15 @@ final class HeadSeparation {
                     .orElseThrow(() -> new IllegalStateException("no fixed space holds " + input));
             out.put(space.name(), separated(space.name(), head, columns(work, names, n.name(), head.classes()), mgr));
         }
-        // Past a --stop-at point every model keeps its own head: nothing to separate there.
-        if (g.nodes().stream().noneMatch(n -> n.op() instanceof CosineHead)) {
-            throw new UserException("--head separate: " + names.get(0) + " has no cosine head (its linear heads are kept per task already)");
-        }
-        return out;
+        return out; // past a --stop-at point every model keeps its own head: nothing to separate there
+    }
+
+    /** Refuses models without a cosine head or with a class scored by two of them: called before any data is read, and by {@link #plan}. */
+    public static void requireApplies(List<Model> models, List<String> names) {
+        Graph g = models.get(0).graph();
+        List<Node> heads = g.nodes().stream().filter(n -> n.op() instanceof CosineHead).toList();
+        if (heads.isEmpty()) throw new UserException("--head separate: " + names.get(0) + " has no cosine head (its linear heads are kept per task already)");
+        for (Node h : heads) columns(models, names, h.name(), ((CosineHead) h.op()).classes());
     }
 
     /** Per model, the head's output columns its tasks score; refused when two models score one class. */
@@ -101,7 +105,7 @@ final class HeadSeparation {
                 // C·R_i must reproduce S_i·C: a check that the class vectors were independent enough to invert.
                 double err = c.matMul(r).sub(c.mul(s.transpose())).abs().max().getDouble();
                 if (!(err < 1e-6)) throw new UserException("--head separate: the class vectors of " + space + " are too close to dependent (residual " + err + ")");
-                ms.add(rows(r.toType(DataType.FLOAT64, false).toDoubleArray(), dim));
+                ms.add(rows(r.toDoubleArray(), dim));
             }
         }
         SpaceMerge avg = SpaceMerge.fixed(space, dim, columns.size());
