@@ -6,19 +6,20 @@
 #   homogeneous  zip of A_d + B_d (BN reset; the report also holds it without)
 #   hetero       A_d + B_d' (SMA, BN reset; and without)
 #   hetero-repair  the same with REPAIR instead of the BN reset
-# and, as VARIANTS (default "sep align repair") asks:
+# and, as VARIANTS (default "sep align repair seprepair") asks:
 #   sep     homo-sep, hetero-sep: the same zip / hetero merges with --head separate
 #   align   hetero-lma, hetero-uniform: LMA / uniform alignment instead of SMA (BN reset)
 #   repair  homo-repair: the homogeneous zip with REPAIR
+#   seprepair  homo-seprepair, hetero-seprepair: --head separate with REPAIR instead of the BN reset
 # Results: one line per merge in runs/sweep/results.tsv; experiments/sweep_table.py prints mean ± std.
-# Usage: [VARIANTS="sep align repair"] experiments/depth_sweep.sh [SEEDS] [WIDTHS]   (defaults "1 2 3" "0.5 1 2")
+# Usage: [VARIANTS="sep align repair seprepair"] experiments/depth_sweep.sh [SEEDS] [WIDTHS]   (defaults "1 2 3" "0.5 1 2")
 # Time, one thread per job: at ×2 one seed trains in ≈ 15 min and each merge takes ≈ 1.1 min; ×1 and ×0.5 are several times faster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 H=./hetmerge
 seeds=${1:-1 2 3}
 widths=${2:-0.5 1 2}
-variants=${VARIANTS:-sep align repair}
+variants=${VARIANTS:-sep align repair seprepair}
 has() { [[ " $variants " == *" $1 "* ]]; }
 out=runs/sweep
 mkdir -p "$out"
@@ -55,6 +56,10 @@ for s in $seeds; do
       fi
       if has repair; then
         merge "homo-repair-$d-$d-w$w-s$s" "a$d-w$w-s$s" "b$d-w$w-s$s" --method zip --repair repair
+      fi
+      if has seprepair; then
+        merge "homo-seprepair-$d-$d-w$w-s$s" "a$d-w$w-s$s" "b$d-w$w-s$s" --method zip --head separate --repair repair
+        merge "hetero-seprepair-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero --head separate --repair repair
       fi
     done
   done
