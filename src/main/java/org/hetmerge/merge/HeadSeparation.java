@@ -14,6 +14,7 @@ import org.hetmerge.model.Space;
 import org.hetmerge.model.TaskHead;
 import org.hetmerge.model.op.CosineHead;
 import org.hetmerge.model.op.Op;
+import org.hetmerge.stats.ChannelMoments;
 import org.hetmerge.util.UserException;
 
 /**
@@ -34,7 +35,8 @@ public final class HeadSeparation {
     private HeadSeparation() {}
 
     /** The merge of every fixed space that feeds a cosine head inside the shared trunk, by space name (none past a stop point). */
-    static Map<String, SpaceMerge> plan(List<Model> work, List<String> names, Map<String, Space> spaces, int shared, NDManager mgr) {
+    static Map<String, SpaceMerge> plan(List<Model> work, List<String> names, Map<String, Space> spaces, int shared,
+                                        List<Map<String, ChannelMoments>> moments, List<String> notes, NDManager mgr) {
         requireApplies(work, names);
         Graph g = work.get(0).graph();
         Map<String, SpaceMerge> out = new LinkedHashMap<>();
@@ -48,9 +50,59 @@ public final class HeadSeparation {
             }
             Space space = spaces.values().stream().filter(s -> s.fixed() && s.nodes().contains(input)).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no fixed space holds " + input));
-            out.put(space.name(), separated(space.name(), head, columns(work, names, n.name(), head.classes()), mgr));
+            double[] scales = scales(input, moments, names);
+            if (scales == null) {
+                scales = new double[work.size()];
+                java.util.Arrays.fill(scales, 1);
+                notes.add("separate head: the embeddings' norms were not measured (no calibration pass), so they are not equalized");
+            } else {
+                StringBuilder sb = new StringBuilder("separate head: embedding scales");
+                for (int i = 0; i < scales.length; i++) sb.append(String.format(java.util.Locale.ROOT, "%s %s %.3f", i == 0 ? "" : ",", names.get(i), scales[i]));
+                notes.add(sb + " (each model's embedding divided by its RMS norm on the calibration samples)");
+            }
+            out.put(space.name(), separated(space.name(), head, columns(work, names, n.name(), head.classes()), scales, mgr));
         }
         return out; // past a --stop-at point every model keeps its own head: nothing to separate there
+    }
+
+    /** The layers whose outputs the cosine heads read, up to {@code shared}: their moments give the scales. */
+    static java.util.Set<String> embeddingNodes(Graph g, int shared) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (int idx = 0; idx <= shared; idx++) {
+            Node n = g.nodes().get(idx);
+            if (n.op() instanceof CosineHead) out.add(n.inputs().get(0));
+        }
+        return out;
+    }
+
+    /**
+     * Per model, 1 / RMS of its embedding e_i (√E|e_i|² over the calibration samples), times the
+     * geometric mean of the RMS norms (so the scales multiply to 1). Model i's own cosine head scores
+     * ⟨e_i, c⟩ / |e_i|; once the trunk is shared, joint prediction compares the dot products
+     * ⟨e_i, c⟩ of different models, and a model whose embeddings are longer would win every
+     * comparison. Dividing by a per-model constant is the closest a linear layer comes to each
+     * model's own normalization; it changes no prediction within a task. Null: no moments measured.
+     */
+    static double[] scales(String embedding, List<Map<String, ChannelMoments>> moments, List<String> names) {
+        int models = names.size();
+        if (moments == null || moments.size() != models) return null;
+        double[] rms = new double[models];
+        double logMean = 0;
+        for (int i = 0; i < models; i++) {
+            ChannelMoments m = moments.get(i).get(embedding);
+            if (m == null || m.rows() == 0) return null;
+            double sq = 0;
+            for (int c = 0; c < m.channels(); c++) sq += m.mean(c) * m.mean(c) + m.variance(c) * (m.rows() - 1) / m.rows();
+            rms[i] = Math.sqrt(sq);
+            if (!(rms[i] > 0) || !Double.isFinite(rms[i])) {
+                throw new UserException("--head separate: " + names.get(i) + "'s embedding " + embedding + " has norm " + rms[i]
+                        + " on the calibration samples (expected a positive finite number)");
+            }
+            logMean += Math.log(rms[i]) / models;
+        }
+        double[] out = new double[models];
+        for (int i = 0; i < models; i++) out[i] = Math.exp(logMean) / rms[i];
+        return out;
     }
 
     /** Refuses models without a cosine head or with a class scored by two of them: called before any data is read, and by {@link #plan}. */
@@ -84,8 +136,8 @@ public final class HeadSeparation {
         return all;
     }
 
-    /** M_i = R_i = C⁺ S_i C (d × d); U_i = I, as for the averaged fixed space. */
-    static SpaceMerge separated(String space, CosineHead head, List<int[]> columns, NDManager mgr) {
+    /** M_i = R_i = scale_i · C⁺ S_i C (d × d); U_i = I, as for the averaged fixed space. */
+    static SpaceMerge separated(String space, CosineHead head, List<int[]> columns, double[] scales, NDManager mgr) {
         int classes = head.classes(), dim = head.dim();
         if (classes > dim) {
             throw new UserException("--head separate: the " + classes + " class vectors of " + dim + " dimensions are linearly dependent (needs classes ≤ dimensions)");
@@ -97,7 +149,8 @@ public final class HeadSeparation {
         try (NDManager m = mgr.newSubManager()) {
             NDArray c = m.create(c64, new Shape(classes, dim));
             NDArray pinv = c.transpose().matMul(c.matMul(c.transpose()).inverse()); // d × classes
-            for (int[] cols : columns) {
+            for (int i = 0; i < columns.size(); i++) {
+                int[] cols = columns.get(i);
                 double[] select = new double[classes];
                 for (int k : cols) select[k] = 1;
                 NDArray s = m.create(select, new Shape(1, classes));
@@ -105,7 +158,7 @@ public final class HeadSeparation {
                 // C·R_i must reproduce S_i·C: a check that the class vectors were independent enough to invert.
                 double err = c.matMul(r).sub(c.mul(s.transpose())).abs().max().getDouble();
                 if (!(err < 1e-6)) throw new UserException("--head separate: the class vectors of " + space + " are too close to dependent (residual " + err + ")");
-                ms.add(rows(r.toDoubleArray(), dim));
+                ms.add(rows(r.mul(scales[i]).toDoubleArray(), dim));
             }
         }
         SpaceMerge avg = SpaceMerge.fixed(space, dim, columns.size());

@@ -20,6 +20,7 @@ import org.hetmerge.model.ModelIO;
 import org.hetmerge.model.Space;
 import org.hetmerge.model.Unit;
 import org.hetmerge.stats.Calibration;
+import org.hetmerge.stats.ChannelMoments;
 import org.hetmerge.stats.FeatureStats;
 import org.hetmerge.stats.Statistics;
 import org.hetmerge.util.UserException;
@@ -130,7 +131,7 @@ public final class MergeEngine {
         String unequalNote = unequal > 0 ? matcher.unequalWidthsNote(unequal) : null;
         if (unequalNote != null) notes.add(unequalNote);
         long t0 = System.nanoTime();
-        Similarity similarity = similarity(method, work, names, spaces, presentOf, taps, opt, data, calib, mgr, notes);
+        Similarity similarity = similarity(method, work, names, spaces, presentOf, taps, shared, opt, data, calib, mgr, notes);
         long t1 = System.nanoTime();
         Map<String, SpaceMerge> plan = new LinkedHashMap<>();
         Map<String, double[][]> corrs = new LinkedHashMap<>();
@@ -163,7 +164,7 @@ public final class MergeEngine {
             }
             plan.put(space, present.length == widths.length ? sm : SpaceMerge.withAbsent(sm, present, widths));
         }
-        if (opt.head().equals("separate")) plan.putAll(HeadSeparation.plan(work, names, spaces.get(0), shared, mgr));
+        if (opt.head().equals("separate")) plan.putAll(HeadSeparation.plan(work, names, spaces.get(0), shared, similarity.moments(), notes, mgr));
         long t2 = System.nanoTime();
         seconds.put("stats", (t1 - t0) / 1e9);
         seconds.put("match", (t2 - t1) / 1e9);
@@ -270,10 +271,15 @@ public final class MergeEngine {
         default Repair.Targets repairTargets() {
             return null;
         }
+
+        /** Per model, the per-channel moments the statistics pass measured (REPAIR's points, the separated head's embeddings); null without a pass. */
+        default List<Map<String, ChannelMoments>> moments() {
+            return null;
+        }
     }
 
     static Similarity similarity(MergeMethod method, List<Model> work, List<String> names, List<Map<String, Space>> spaces, Map<String, int[]> presentOf,
-                                 List<Statistics.SpaceTaps> taps, MergeOptions opt, Splits data, int[] calib, NDManager mgr, List<String> notes) {
+                                 List<Statistics.SpaceTaps> taps, int shared, MergeOptions opt, Splits data, int[] calib, NDManager mgr, List<String> notes) {
         switch (method.source()) {
             case NONE -> {
                 return (space, widths, present) -> null;
@@ -285,12 +291,22 @@ public final class MergeEngine {
                 // REPAIR's targets are moments of the originals: measured in this pass, not in one more.
                 boolean repair = opt.correctionFor(BnReset.hasBatchNorm(work.get(0))).equals("repair");
                 Statistics.MomentTaps wanted = repair ? Repair.targetsWanted(work, presentOf.keySet(), calib.length, opt.batchSize()) : Statistics.MomentTaps.NONE;
+                if (opt.head().equals("separate")) {
+                    // The separated head's scales: the moments of the layers the cosine heads read (a few numbers per sample).
+                    Set<String> nodes = new java.util.HashSet<>(wanted.nodes());
+                    nodes.addAll(HeadSeparation.embeddingNodes(work.get(0).graph(), shared));
+                    wanted = new Statistics.MomentTaps(nodes, repair ? wanted.samples() : calib.length);
+                }
                 Statistics.Collected collected = Statistics.collect(work, taps, wanted, data.trainData(), calib, opt.batchSize(), mgr);
                 Map<String, FeatureStats> stats = collected.spaces();
                 Repair.Targets targets = repair ? new Repair.Targets(wanted.samples(), collected.moments()) : null;
                 return new Similarity() {
                     public Repair.Targets repairTargets() {
                         return targets;
+                    }
+
+                    public List<Map<String, ChannelMoments>> moments() {
+                        return collected.moments();
                     }
 
                     public double[][] of(String space, int[] widths, int[] present) {

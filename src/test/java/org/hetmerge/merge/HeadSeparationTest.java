@@ -62,12 +62,39 @@ public class HeadSeparationTest {
         }
     }
 
+    /**
+     * A cosine head ignores the length of its embedding, so multiplying one model's embedding layer
+     * by 3 changes none of its scores; the separated merge divides each model's embedding by its RMS
+     * norm, so it must not change the merged model either (joint scores over both tasks, to 1e-4).
+     * Without that division the tripled model would win every cross-task comparison.
+     */
+    @Test
+    void lengtheningOneModelsEmbeddingChangesNoMergedScore() {
+        Splits data = TestSupport.synthetic(600);
+        try (NDManager m = TestSupport.manager()) {
+            for (ArchSpec spec : List.of(ArchSpec.of("resnet", 8, 0.5), ArchSpec.of("mlp", 2, 24))) {
+                Model a = model(spec, FIRST, 21, m), b = model(spec, SECOND, 22, m), b3 = model(spec, SECOND, 22, m);
+                String embedding = HeadSeparation.embeddingNodes(b3.graph(), b3.graph().nodes().size() - 1).iterator().next();
+                b3.params().get(embedding + ".weight").muli(3);
+                b3.params().get(embedding + ".bias").muli(3);
+                NDArray x = TestSupport.randn(m, 8, 6, 1, 12, 12);
+                List<Integer> all = List.of(0, 1, 2, 3);
+                assertThat(TestSupport.maxAbsDiff(directions(b3, x, SECOND.classes()), directions(b, x, SECOND.classes()))).isLessThan(1e-5);
+                MergeOptions opt = MergeExactnessTest.noReset("zip").withHead("separate");
+                MergeEngine.Result plain = MergeEngine.merge(List.of(a, b), List.of("a", "b"), opt, data, m);
+                MergeEngine.Result longer = MergeEngine.merge(List.of(a, b3), List.of("a", "b"), opt, data, m);
+                assertThat(TestSupport.maxAbsDiff(directions(longer.merged(), x, all), directions(plain.merged(), x, all))).as(spec.label()).isLessThan(1e-4);
+                assertThat(String.join("\n", longer.notes())).contains("separate head: embedding scales a ");
+            }
+        }
+    }
+
     /** R_i = C⁺ S_i C: C·R_i keeps model i's class rows and zeroes the others (checked on the matrices). */
     @Test
     void eachModelsMapKeepsItsClassesAndDropsTheOthers() {
         var head = new org.hetmerge.model.op.CosineHead(6, 4, 16f, 3);
         try (NDManager m = TestSupport.manager()) {
-            SpaceMerge sm = HeadSeparation.separated("head", head, List.of(new int[] {0, 1}, new int[] {2, 3}), m);
+            SpaceMerge sm = HeadSeparation.separated("head", head, List.of(new int[] {0, 1}, new int[] {2, 3}), new double[] {1, 1}, m);
             float[] c = head.classVectors();
             for (int i = 0; i < 2; i++) {
                 double[][] r = sm.mergeMatrix().get(i);
@@ -98,7 +125,7 @@ public class HeadSeparationTest {
             assertThatThrownBy(() -> MergeExactnessTest.noReset("zip").withHead("concat")).isInstanceOf(UserException.class)
                     .hasMessage("--head must be avg or separate, got 'concat'");
             var tooMany = new org.hetmerge.model.op.CosineHead(3, 4, 16f, 3);
-            assertThatThrownBy(() -> HeadSeparation.separated("head", tooMany, List.of(new int[] {0, 1}, new int[] {2, 3}), m))
+            assertThatThrownBy(() -> HeadSeparation.separated("head", tooMany, List.of(new int[] {0, 1}, new int[] {2, 3}), new double[] {1, 1}, m))
                     .isInstanceOf(UserException.class).hasMessageContaining("4 class vectors of 3 dimensions");
         }
     }
