@@ -30,14 +30,17 @@ def both(runs, seeds, i=0, j=1):
 
 print("| width | pair | seeds | homogeneous zip (BN reset) | hetero SMA (BN reset) | hetero LMA (BN reset) "
       "| hetero uniform (BN reset) | hetero SMA (REPAIR) | hetero SMA (neither) | SMA − homogeneous | best hetero − homogeneous "
-      "| homogeneous zip, separate head | hetero SMA, separate head | separate: hetero − homogeneous |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+      "| homogeneous zip, separate head | hetero SMA, separate head | separate: hetero − homogeneous "
+      "| homogeneous zip, separate head (REPAIR) | hetero SMA, separate head (REPAIR) | separate, REPAIR: hetero − homogeneous |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for w, d, e in sorted(k for k in rows if k[2] is not None):
     homo = rows.get((w, d, None), {}).get("homo", {})
     het = rows[(w, d, e)]
     sma = het.get("hetero", {})
     homo_sep = rows.get((w, d, None), {}).get("homo-sep", {})
     sma_sep = het.get("hetero-sep", {})
+    homo_sr = rows.get((w, d, None), {}).get("homo-seprepair", {})
+    sma_sr = het.get("hetero-seprepair", {})
     seeds = sorted(set(homo) & set(sma))
     hetero_bn = [het.get(m, {}) for m in ("hetero", "hetero-lma", "hetero-uniform")]
     best = [max(r[s][0] for r in hetero_bn if s in r) - homo[s][0] for s in seeds]
@@ -45,13 +48,15 @@ for w, d, e in sorted(k for k in rows if k[2] is not None):
           f"{both(het.get('hetero-lma', {}), seeds)} | {both(het.get('hetero-uniform', {}), seeds)} | "
           f"{both(het.get('hetero-repair', {}), seeds)} | {both(sma, seeds, 2, 3)} | "
           f"{fmt([sma[s][0] - homo[s][0] for s in seeds])} | {fmt(best)} | "
-          f"{both(homo_sep, seeds)} | {both(sma_sep, seeds)} | {fmt([sma_sep[s][0] - homo_sep[s][0] for s in seeds if s in sma_sep and s in homo_sep])} |")
+          f"{both(homo_sep, seeds)} | {both(sma_sep, seeds)} | {fmt([sma_sep[s][0] - homo_sep[s][0] for s in seeds if s in sma_sep and s in homo_sep])} | "
+          f"{both(homo_sr, seeds)} | {both(sma_sr, seeds)} | {fmt([sma_sr[s][0] - homo_sr[s][0] for s in seeds if s in sma_sr and s in homo_sr])} |")
 print("\njoint / task avg accuracy in %, mean ± std over seeds; the last two columns are joint "
       "(best: the best of SMA, LMA, uniform per seed, BN reset)\n")
 
 print("| width | depth | seeds | ensemble | zip (BN reset) | zip (REPAIR) | zip (neither) | zip, separate head (BN reset) "
-      "| task avg / ensemble's: zip (better of BN reset, REPAIR) | task avg / ensemble's: zip, separate head |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+      "| zip, separate head (REPAIR) | task avg / ensemble's: zip (better of BN reset, REPAIR) | task avg / ensemble's: zip, separate head (BN reset) "
+      "| task avg / ensemble's: zip, separate head (REPAIR) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for w, d, _ in sorted(k for k in rows if k[2] is None):
     homo = rows[(w, d, None)].get("homo", {})
     rep = rows[(w, d, None)].get("homo-repair", {})
@@ -59,6 +64,9 @@ for w, d, _ in sorted(k for k in rows if k[2] is None):
     sep = rows[(w, d, None)].get("homo-sep", {})
     ratio = [max(homo[s][1], rep[s][1] if s in rep else 0) / homo[s][5] for s in seeds]
     ratio_sep = [sep[s][1] / sep[s][5] for s in seeds if s in sep]
+    sr = rows[(w, d, None)].get("homo-seprepair", {})
+    ratio_sr = [sr[s][1] / sr[s][5] for s in seeds if s in sr]
     print(f"| ×{w:g} | {d} | {len(seeds)} | {both(homo, seeds, 4, 5)} | {both(homo, seeds)} | {both(rep, seeds)} | "
-          f"{both(homo, seeds, 2, 3)} | {both(sep, seeds)} | {fmt([100 * r for r in ratio])} % | {fmt([100 * r for r in ratio_sep])} % |")
+          f"{both(homo, seeds, 2, 3)} | {both(sep, seeds)} | {both(sr, seeds)} | {fmt([100 * r for r in ratio])} % | {fmt([100 * r for r in ratio_sep])} % | "
+          f"{fmt([100 * r for r in ratio_sr])} % |")
 print("\njoint / task avg in %, mean ± std over seeds; the ratio per seed takes the better of BN reset and REPAIR")
