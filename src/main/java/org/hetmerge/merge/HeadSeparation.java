@@ -28,8 +28,9 @@ import org.hetmerge.util.UserException;
  * R_i = C⁺ S_i C (C: classes × d class vectors, C⁺ = Cᵀ(CCᵀ)⁻¹, S_i: selects model i's classes), so
  * C·z = Σ_i S_i C e_i: the score of each class is exactly the dot product its own model gives it.
  * With an exact trunk (nothing merged) every task's prediction is then the ensemble's; joint
- * prediction compares dot products instead of each model's cosines. Only the trained weights of
- * that one layer change; parameters and FLOPs are those of the averaged merge.
+ * prediction compares dot products instead of each model's cosines, so each R_i is also divided by
+ * the RMS norm of model i's embedding ({@link #scales}). Only the trained weights of that one layer
+ * change; parameters and FLOPs are those of the averaged merge.
  */
 public final class HeadSeparation {
     private HeadSeparation() {}
