@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class ConvGradientTest {
     @ParameterizedTest(name = "in {0}, out {1}, kernel {2}, stride {3}")
-    @CsvSource({"1,8,3,1", "8,8,3,1", "8,4,3,1", "16,12,3,1", "8,24,3,1", "1,8,3,2", "8,16,3,2", "8,12,1,2", "16,40,3,1", "16,16,3,1", "20,20,3,1", "24,16,3,2", "40,40,3,1", "17,8,3,1", "20,32,1,1", "48,20,3,1"})
+    @CsvSource({"1,8,3,1", "8,8,3,1", "8,4,3,1", "16,12,3,1", "8,24,3,1", "1,8,3,2", "8,16,3,2", "8,12,1,2", "16,40,3,1", "16,16,3,1", "20,20,3,1", "24,16,3,2", "40,40,3,1", "17,8,3,1", "20,32,1,1", "48,20,3,1", "16,16,1,2", "32,64,1,2", "16,48,3,1", "64,64,3,1", "8,16,1,2"})
     void float32OutputsAndGradientsMatchFloat64(int in, int out, int kernel, int stride) {
         Conv2d conv = new Conv2d(in, out, kernel, stride, kernel / 2, true);
         try (NDManager m = NDManager.newBaseManager()) {
@@ -37,21 +37,30 @@ class ConvGradientTest {
                     double err = y.sub(y64).abs().max().getDouble() / y64.abs().max().getDouble();
                     assertThat(err).as("relative error of the output (training: %s)", training).isLessThan(1e-4);
                 }
-                NDArray[] single = gradients(conv, x, w, b, r, DataType.FLOAT32);
-                NDArray[] dbl = gradients(conv, x, w, b, r, DataType.FLOAT64);
-                String[] names = {"input", "weight", "bias"};
-                for (int i = 0; i < 3; i++) {
-                    double scale = dbl[i].abs().max().getDouble();
-                    double err = single[i].toType(DataType.FLOAT64, false).sub(dbl[i]).abs().max().getDouble();
-                    assertThat(err / scale).as("relative error of the %s gradient", names[i]).isLessThan(1e-4);
+                // Training runs channels-last from the first convolution on: its inputs arrive in either order.
+                for (NDArray input : new NDArray[] {x, channelsLast(x)}) {
+                    NDArray[] single = gradients(conv, input, w, b, r, DataType.FLOAT32);
+                    NDArray[] dbl = gradients(conv, x, w, b, r, DataType.FLOAT64);
+                    String[] names = {"input", "weight", "bias"};
+                    for (int i = 0; i < 3; i++) {
+                        double scale = dbl[i].abs().max().getDouble();
+                        double err = single[i].toType(DataType.FLOAT64, false).sub(dbl[i]).abs().max().getDouble();
+                        assertThat(err / scale).as("relative error of the %s gradient (input %s)", names[i], input == x ? "contiguous" : "channels-last").isLessThan(1e-4);
+                    }
                 }
             }
         }
     }
 
+    /** x (B, C, H, W) with channels-last strides, as the activations of a channels-last convolution are. */
+    static NDArray channelsLast(NDArray x) {
+        return Conv2d.channelsLast(x);
+    }
+
     /** Gradients of Σ r · conv(x) with respect to input, weight and bias, in the given precision. */
     private static NDArray[] gradients(Conv2d conv, NDArray x0, NDArray w0, NDArray b0, NDArray r0, DataType type) {
-        NDArray x = x0.toType(type, true), w = w0.toType(type, true), b = b0.toType(type, true), r = r0.toType(type, true);
+        // Fresh leaves each call (toType to the same type may hand back the tensor itself, whose gradient would accumulate).
+        NDArray x = x0.toType(type, false).duplicate(), w = w0.toType(type, false).duplicate(), b = b0.toType(type, false).duplicate(), r = r0.toType(type, false);
         x.setRequiresGradient(true);
         w.setRequiresGradient(true);
         b.setRequiresGradient(true);
