@@ -398,8 +398,10 @@ public final class Hetmerge implements AutoCloseable {
         }
 
         /**
-         * @param how the layer before a cosine head: "avg" (METHOD.md §8, default) or "separate" (each
-         *     model's embedding mapped onto its own task's class vectors; models of disjoint tasks)
+         * @param how the layer before a cosine head: "avg" (METHOD.md §8, default), "separate" (each
+         *     model's embedding mapped onto its own task's class vectors; models of disjoint tasks) or
+         *     "routed" (separate, then each model's scores scaled so that calibration samples reach
+         *     their own task's model first)
          * @return this merge
          */
         public Merger head(String how) {
@@ -463,7 +465,7 @@ public final class Hetmerge implements AutoCloseable {
                 throw new org.hetmerge.util.UserException("--repair bn resets BatchNorm statistics, but " + names.get(0) + " has no BatchNorm (use repair, auto or none)");
             }
             MergeEngine.requireStreamTapApplies(models.get(0).graph(), opt.streamTap(), names.get(0));
-            if (opt.head().equals("separate")) org.hetmerge.merge.HeadSeparation.requireApplies(models, names);
+            if (opt.separatesHead()) org.hetmerge.merge.HeadSeparation.requireApplies(models, names);
             ModelData.Loaded loaded = ModelData.load(models, names, session.dataDir, data, evalData);
             for (String n : loaded.notes()) Progress.info("note: " + n);
             BudgetSearch.Result search = null;

@@ -49,7 +49,7 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--stream-tap", defaultValue = "last", description = "Token encoders: observe the residual stream at its last node, the final norm (default, METHOD.md), or at all its residual adds (rows stacked).")
     String streamTap;
 
-    @Option(names = "--head", defaultValue = "avg", description = "The layer before a cosine head: avg (METHOD.md, default) averages it; separate maps each model's embedding onto its own task's class vectors only (models of disjoint tasks), so no model's embedding adds to another task's scores.")
+    @Option(names = "--head", defaultValue = "avg", description = "The layer before a cosine head: avg (METHOD.md, default) averages it; separate maps each model's embedding onto its own task's class vectors only (models of disjoint tasks), so no model's embedding adds to another task's scores; routed does the same, then scales each model's scores so that most calibration samples reach their own task's model first (reads which task each calibration sample came from, no label within it).")
     String head;
 
     @Option(names = "--budget", paramLabel = "params=N|flops=N", description = "Fit a budget: try every --stop-at point and (zip, hetero) widths up to 2× the widest model, keep the one within the budget that agrees most with the ensemble on the calibration samples (no labels); report.md lists every configuration with its test accuracy.")

@@ -14,7 +14,12 @@ import org.hetmerge.model.Space;
 import org.hetmerge.model.TaskHead;
 import org.hetmerge.model.op.CosineHead;
 import org.hetmerge.model.op.Op;
+import org.hetmerge.data.Batches;
+import org.hetmerge.data.Samples;
+import org.hetmerge.model.Executor;
+import org.hetmerge.model.op.OpContext;
 import org.hetmerge.stats.ChannelMoments;
+import org.hetmerge.util.Torch;
 import org.hetmerge.util.UserException;
 
 /**
@@ -139,6 +144,25 @@ public final class HeadSeparation {
 
     /** M_i = R_i = scale_i · C⁺ S_i C (d × d); U_i = I, as for the averaged fixed space. */
     static SpaceMerge separated(String space, CosineHead head, List<int[]> columns, double[] scales, NDManager mgr) {
+        List<double[][]> r = projections(space, head, columns, mgr);
+        List<double[][]> ms = new ArrayList<>();
+        for (int i = 0; i < r.size(); i++) {
+            double[][] m = new double[head.dim()][];
+            for (int d = 0; d < m.length; d++) {
+                m[d] = r.get(i)[d].clone();
+                for (int e = 0; e < m[d].length; e++) m[d][e] *= scales[i];
+            }
+            ms.add(m);
+        }
+        SpaceMerge avg = SpaceMerge.fixed(space, head.dim(), columns.size());
+        return new SpaceMerge(space, avg.widths(), avg.groups(), List.copyOf(ms), avg.unmergeMatrix());
+    }
+
+    /**
+     * R_i = C⁺ S_i C per model (d × d): R_i² = R_i and R_i R_l = 0 for i ≠ l, since C C⁺ = I and
+     * S_i S_l = 0 — each keeps model i's class directions and drops the others'.
+     */
+    static List<double[][]> projections(String space, CosineHead head, List<int[]> columns, NDManager mgr) {
         int classes = head.classes(), dim = head.dim();
         if (classes > dim) {
             throw new UserException("--head separate: the " + classes + " class vectors of " + dim + " dimensions are linearly dependent (needs classes ≤ dimensions)");
@@ -146,12 +170,11 @@ public final class HeadSeparation {
         float[] cv = head.classVectors();
         double[] c64 = new double[cv.length];
         for (int i = 0; i < cv.length; i++) c64[i] = cv[i];
-        List<double[][]> ms = new ArrayList<>();
+        List<double[][]> out = new ArrayList<>();
         try (NDManager m = mgr.newSubManager()) {
             NDArray c = m.create(c64, new Shape(classes, dim));
             NDArray pinv = c.transpose().matMul(c.matMul(c.transpose()).inverse()); // d × classes
-            for (int i = 0; i < columns.size(); i++) {
-                int[] cols = columns.get(i);
+            for (int[] cols : columns) {
                 double[] select = new double[classes];
                 for (int k : cols) select[k] = 1;
                 NDArray s = m.create(select, new Shape(1, classes));
@@ -159,11 +182,75 @@ public final class HeadSeparation {
                 // C·R_i must reproduce S_i·C: a check that the class vectors were independent enough to invert.
                 double err = c.matMul(r).sub(c.mul(s.transpose())).abs().max().getDouble();
                 if (!(err < 1e-6)) throw new UserException("--head separate: the class vectors of " + space + " are too close to dependent (residual " + err + ")");
-                ms.add(rows(r.mul(scales[i]).toDoubleArray(), dim));
+                out.add(rows(r.toDoubleArray(), dim));
             }
         }
-        SpaceMerge avg = SpaceMerge.fixed(space, dim, columns.size());
-        return new SpaceMerge(space, avg.widths(), avg.groups(), List.copyOf(ms), avg.unmergeMatrix());
+        return out;
+    }
+
+    /**
+     * {@code --head routed}, after the build: the merged model's scores on the calibration samples
+     * give each model's factor f_i ({@link TaskRouting}), and model i's part of each separated layer
+     * is multiplied by it — W ← QW, b ← Qb with Q = Σ_i f_i R_i, which scales each part alone
+     * ({@link #projections}). No prediction within a task changes. Returns one note per head.
+     */
+    static List<String> route(Model merged, List<Model> work, List<String> names, int shared, Samples data, int[] idx, int batchSize) {
+        Graph g = merged.graph();
+        List<String> notes = new ArrayList<>();
+        for (int at = 0; at <= shared; at++) {
+            Node n = g.nodes().get(at);
+            if (!(n.op() instanceof CosineHead head)) continue;
+            List<int[]> columns = columns(work, names, n.name(), head.classes());
+            int[] owner = new int[head.classes()];
+            java.util.Arrays.fill(owner, -1);
+            for (int i = 0; i < work.size(); i++) {
+                for (TaskHead t : work.get(i).tasks()) if (t.output().equals(n.name())) for (int c : t.task().classes()) owner[c] = i;
+            }
+            List<double[]> best = new ArrayList<>();
+            List<Integer> task = new ArrayList<>();
+            int[] labels = data.labels();
+            Batches.forEach(data, idx, batchSize, merged.params().manager(), (input, from, to) -> {
+                float[] scores = Executor.run(g, merged.params(), input, OpContext.Mode.EVAL, 0.9f, java.util.Set.of(n.name())).taps().get(n.name()).toFloatArray();
+                for (int s = from; s < to; s++) {
+                    int label = labels[idx[s]];
+                    if (label < 0 || label >= owner.length || owner[label] < 0) continue; // a sample of no model's task
+                    double[] row = new double[columns.size()];
+                    for (int i = 0; i < row.length; i++) {
+                        row[i] = Double.NEGATIVE_INFINITY;
+                        for (int c : columns.get(i)) row[i] = Math.max(row[i], scores[(s - from) * head.classes() + c]);
+                        if (!Double.isFinite(row[i])) throw new UserException("--head routed: the merged model's score of " + names.get(i) + "'s classes is " + row[i] + " on a calibration sample");
+                    }
+                    best.add(row);
+                    task.add(owner[label]);
+                }
+            });
+            TaskRouting.Result r = TaskRouting.factors(best.toArray(new double[0][]), task.stream().mapToInt(Integer::intValue).toArray());
+            apply(merged, n.inputs().get(0), projections(n.name(), head, columns, merged.params().manager()), r.factors());
+            StringBuilder sb = new StringBuilder("routed head: factors");
+            for (int i = 0; i < names.size(); i++) sb.append(String.format(java.util.Locale.ROOT, "%s %s %.3f", i == 0 ? "" : ",", names.get(i), r.factors()[i]));
+            notes.add(sb + String.format(java.util.Locale.ROOT, "; %d calibration samples reach their own task's model first: %.1f%% → %.1f%%",
+                    best.size(), 100 * r.before(), 100 * r.after()));
+        }
+        return notes;
+    }
+
+    /** W ← QW and b ← Qb for the layer {@code node}, Q = Σ_i f_i R_i. */
+    private static void apply(Model merged, String node, List<double[][]> r, double[] factors) {
+        int dim = r.get(0).length;
+        double[] q = new double[dim * dim];
+        for (int i = 0; i < r.size(); i++) for (int a = 0; a < dim; a++) for (int b = 0; b < dim; b++) q[a * dim + b] += factors[i] * r.get(i)[a][b];
+        for (String suffix : List.of(".weight", ".bias")) {
+            if (!merged.params().has(node + suffix)) continue;
+            NDArray p = merged.params().get(node + suffix);
+            float[] updated;
+            try (NDManager m = p.getManager().newSubManager(); NDArray v = p.toType(ai.djl.ndarray.types.DataType.FLOAT64, true)) {
+                NDArray qa = m.create(q, new Shape(dim, dim));
+                try (NDArray rows = v.reshape(dim, -1); NDArray out = qa.matMul(rows); NDArray f32 = out.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) {
+                    updated = f32.toFloatArray();
+                }
+            }
+            Torch.overwrite(p, updated);
+        }
     }
 
     private static double[][] rows(double[] flat, int dim) {

@@ -164,7 +164,7 @@ public final class MergeEngine {
             }
             plan.put(space, present.length == widths.length ? sm : SpaceMerge.withAbsent(sm, present, widths));
         }
-        if (opt.head().equals("separate")) plan.putAll(HeadSeparation.plan(work, names, spaces.get(0), shared, similarity.moments(), notes, mgr));
+        if (opt.separatesHead()) plan.putAll(HeadSeparation.plan(work, names, spaces.get(0), shared, similarity.moments(), notes, mgr));
         long t2 = System.nanoTime();
         seconds.put("stats", (t1 - t0) / 1e9);
         seconds.put("match", (t2 - t1) / 1e9);
@@ -185,7 +185,7 @@ public final class MergeEngine {
     public static Result build(MergePlan p, double[] weights, Splits data, NDManager mgr, boolean correct) {
         MergeOptions opt = p.options();
         // Reweighting averages groups (SpaceMerge.weighted); a separated head is not an average.
-        if (weights != null && opt.head().equals("separate")) throw new UserException("--head separate has no weighted form (the loss barrier interpolates averaged heads)");
+        if (weights != null && opt.separatesHead()) throw new UserException("--head " + opt.head() + " has no weighted form (the loss barrier interpolates averaged heads)");
         List<Model> models = p.models(), work = p.work();
         List<String> names = p.names();
         Map<String, Double> seconds = new LinkedHashMap<>(p.seconds());
@@ -195,6 +195,9 @@ public final class MergeEngine {
         long t3 = System.nanoTime();
         if (correct) correct(merged, p, weights, data, opt);
         long t4 = System.nanoTime();
+        List<String> notes = new ArrayList<>(p.notes());
+        if (correct) notes.addAll(route(merged, p, data, opt));
+        if (opt.head().equals("routed") && correct) seconds.put("route", (System.nanoTime() - t4) / 1e9);
         seconds.put("rewrite", (t3 - t2) / 1e9);
         // Named by what ran (MergeRun's reports do the same): "bn_reset" or "repair".
         String correction = correct ? opt.correctionFor(BnReset.hasBatchNorm(merged)) : "none";
@@ -223,7 +226,7 @@ public final class MergeEngine {
         // Text models share one vocabulary (checked when the data was loaded); the merged model keeps it.
         if (models.get(0).info().has(ModelIO.VOCABULARY)) merged.info().add(ModelIO.VOCABULARY, models.get(0).info().get(ModelIO.VOCABULARY).deepCopy());
         carryImport(models, merged);
-        return new Result(merged, p.spaces(), p.matchedCorrelations(), seconds, p.calibration(), alignments, p.notes());
+        return new Result(merged, p.spaces(), p.matchedCorrelations(), seconds, p.calibration(), alignments, List.copyOf(notes));
     }
 
     /**
@@ -291,7 +294,7 @@ public final class MergeEngine {
                 // REPAIR's targets are moments of the originals: measured in this pass, not in one more.
                 boolean repair = opt.correctionFor(BnReset.hasBatchNorm(work.get(0))).equals("repair");
                 Statistics.MomentTaps wanted = repair ? Repair.targetsWanted(work, presentOf.keySet(), calib.length, opt.batchSize()) : Statistics.MomentTaps.NONE;
-                if (opt.head().equals("separate")) {
+                if (opt.separatesHead()) {
                     // The separated head's scales: the moments of the layers the cosine heads read (a few numbers per sample).
                     Set<String> nodes = new java.util.HashSet<>(wanted.nodes());
                     nodes.addAll(HeadSeparation.embeddingNodes(work.get(0).graph(), shared));
@@ -360,6 +363,16 @@ public final class MergeEngine {
         String c = opt.correctionFor(BnReset.hasBatchNorm(merged));
         if (c.equals("bn")) BnReset.run(merged, data.trainData(), p.calibration(), opt.batchSize());
         if (c.equals("repair")) Repair.run(merged, p.work(), p.spaces(), weights, data.trainData(), p.calibration(), opt.batchSize(), p.repairTargets());
+    }
+
+    /**
+     * {@code --head routed}: each model's part of the separated head scaled so that calibration
+     * samples reach their own task's model ({@link TaskRouting}). It reads the merged model's final
+     * scores, so it runs after {@link #correct}. Returns the report's notes (none for other heads).
+     */
+    public static List<String> route(Model merged, MergePlan p, Splits data, MergeOptions opt) {
+        if (!opt.head().equals("routed")) return List.of();
+        return HeadSeparation.route(merged, p.work(), p.names(), p.shared(), data.trainData(), p.calibration(), opt.batchSize());
     }
 
     /** Correlations of every cross-model pair of features that a merge put in one group (first model vs the others). */

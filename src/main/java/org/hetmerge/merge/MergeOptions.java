@@ -11,7 +11,8 @@ import org.hetmerge.util.UserException;
  * @param bnReset recompute BatchNorm statistics after rewriting
  * @param streamTap residual stream of a token encoder (one space through all layers): observed at
  *     its "last" node (the final norm; METHOD.md's stream tap, default) or at "all" its residual adds (rows stacked)
- * @param head the layer before a cosine head: "avg" (METHOD.md §8, default) or "separate" ({@link HeadSeparation})
+ * @param head the layer before a cosine head: "avg" (METHOD.md §8, default), "separate" ({@link HeadSeparation}) or
+ *     "routed" (separate, then each model's scores scaled to route calibration samples to their task's model, {@link TaskRouting})
  */
 public record MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
                            String align, WidthPolicy width, String streamTap, String repair, String head) {
@@ -22,7 +23,7 @@ public record MergeOptions(String method, double alpha, double beta, String stop
      * experiments/text_repair.sh).
      */
     public static final java.util.List<String> REPAIRS = java.util.List.of("auto", "bn", "repair", "none");
-    public static final java.util.List<String> HEADS = java.util.List.of("avg", "separate");
+    public static final java.util.List<String> HEADS = java.util.List.of("avg", "separate", "routed");
 
     public MergeOptions(String method, double alpha, double beta, String stopAt, int calib, boolean bnReset, long seed, int batchSize,
                         String align, WidthPolicy width, String streamTap, String repair) {
@@ -59,7 +60,7 @@ public record MergeOptions(String method, double alpha, double beta, String stop
         if (width == null) width = new WidthPolicy("max");
         if (streamTap == null) streamTap = "last";
         if (head == null) head = "avg";
-        if (!HEADS.contains(head)) throw new UserException("--head must be avg or separate, got '" + head + "'");
+        if (!HEADS.contains(head)) throw new UserException("--head must be avg, separate or routed, got '" + head + "'");
         if (!streamTap.equals("all") && !streamTap.equals("last")) throw new UserException("--stream-tap must be all or last, got '" + streamTap + "'");
         if (align != null && !org.hetmerge.align.Segmentation.STRATEGIES.contains(align)) {
             throw new UserException("unknown --align '" + align + "' (known: " + String.join(", ", org.hetmerge.align.Segmentation.STRATEGIES) + ")");
@@ -116,6 +117,11 @@ public record MergeOptions(String method, double alpha, double beta, String stop
 
     public MergeOptions withBeta(double b) {
         return new MergeOptions(method, alpha, b, stopAt, calib, bnReset, seed, batchSize, align, width, streamTap, repair, head);
+    }
+
+    /** Whether the layer before a cosine head is separated per model ("separate", or "routed": separated, then routed). */
+    public boolean separatesHead() {
+        return head.equals("separate") || head.equals("routed");
     }
 
     public MergeOptions withHead(String h) {

@@ -134,7 +134,7 @@ public final class MergeReport {
         if (r.has("width") && !r.get("width").isJsonNull() && !r.get("width").getAsString().equals("max")) qual.add("width " + r.get("width").getAsString());
         if (r.has("stop_at") && !r.get("stop_at").isJsonNull()) qual.add("stop at " + r.get("stop_at").getAsString());
         if (r.has("repair") && r.get("repair").getAsString().equals("repair")) qual.add("REPAIR");
-        if (r.has("head") && !r.get("head").isJsonNull() && r.get("head").getAsString().equals("separate")) qual.add("separate head");
+        if (r.has("head") && !r.get("head").isJsonNull() && !r.get("head").getAsString().equals("avg")) qual.add(r.get("head").getAsString() + " head");
         if (!qual.isEmpty()) label += " (" + String.join(", ", qual) + ")";
         if (r.has("run")) label = r.get("run").getAsString() + ": " + label;
         return label;

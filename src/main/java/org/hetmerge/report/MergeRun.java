@@ -66,7 +66,10 @@ public final class MergeRun {
     /** {@code beforeReset}: also score the merged model before the BN reset (one more pass over the test set). */
     public static Outcome run(List<Model> ms, List<String> names, MergeOptions opt, Baseline base, Splits data, NDManager mgr,
                               String out, JsonObject extra, JsonObject provenance, boolean beforeReset) {
+        // The engine builds the uncorrected model (scored before the correction); correction and routing follow.
         MergeOptions engineOpt = opt.withRepair("none");
+        if (opt.head().equals("routed")) engineOpt = engineOpt.withHead("separate");
+        List<String> routing = new java.util.ArrayList<>();
         MergeEngine.Result r;
         long e0;
         TaskMetrics before = null;
@@ -83,6 +86,12 @@ public final class MergeRun {
                 long b0 = System.nanoTime();
                 MergeEngine.correct(merged, plan, null, data, opt);
                 seconds.put(correction.equals("bn") ? "bn_reset" : "repair", (System.nanoTime() - b0) / 1e9);
+                e0 += System.nanoTime() - b0;
+            }
+            if (opt.head().equals("routed")) {
+                long b0 = System.nanoTime();
+                routing.addAll(MergeEngine.route(merged, plan, data, opt));
+                seconds.put("route", (System.nanoTime() - b0) / 1e9);
                 e0 += System.nanoTime() - b0;
             }
         }
@@ -103,7 +112,9 @@ public final class MergeRun {
         x.addProperty("width", opt.width().spec());
         x.addProperty("stream_tap", opt.streamTap());
         x.addProperty("head", opt.head());
-        x.add("notes", MergeReport.GSON.toJsonTree(r.notes()));
+        List<String> notes = new java.util.ArrayList<>(r.notes());
+        notes.addAll(routing);
+        x.add("notes", MergeReport.GSON.toJsonTree(notes));
         x.add("alignments", merged.info().getAsJsonObject("merge").get("alignments"));
         if (extra != null) extra.entrySet().forEach(e -> x.add(e.getKey(), e.getValue()));
         JsonObject report = MergeReport.toJson(opt.method(), base.taskClasses(),

@@ -89,6 +89,33 @@ public class HeadSeparationTest {
         }
     }
 
+    /**
+     * {@code --head routed} only scales each model's scores: every task's scores keep the direction
+     * the separated head gives them (to 1e-4), the routing share on the calibration samples does not
+     * drop, and the report says what was done.
+     */
+    @Test
+    void routingScalesEachModelsScoresAndChangesNoPredictionWithinATask() {
+        Splits data = TestSupport.synthetic(600);
+        try (NDManager m = TestSupport.manager()) {
+            for (ArchSpec spec : List.of(ArchSpec.of("resnet", 8, 0.5), ArchSpec.of("mlp", 2, 24))) {
+                Model a = model(spec, FIRST, 21, m), b = model(spec, SECOND, 22, m);
+                MergeOptions opt = MergeExactnessTest.noReset("zip").withHead("separate");
+                Model separate = MergeEngine.merge(List.of(a, b), List.of("a", "b"), opt, data, m).merged();
+                MergeEngine.Result routed = MergeEngine.merge(List.of(a, b), List.of("a", "b"), opt.withHead("routed"), data, m);
+                NDArray x = TestSupport.randn(m, 8, 6, 1, 12, 12);
+                for (Task t : List.of(FIRST, SECOND)) {
+                    assertThat(TestSupport.maxAbsDiff(directions(routed.merged(), x, t.classes()), directions(separate, x, t.classes()))).as(spec.label()).isLessThan(1e-4);
+                }
+                String note = routed.notes().stream().filter(n -> n.startsWith("routed head: factors a 1.000, b ")).findFirst().orElseThrow();
+                java.util.regex.Matcher share = java.util.regex.Pattern.compile("([0-9.]+)% → ([0-9.]+)%").matcher(note);
+                assertThat(share.find()).isTrue();
+                assertThat(Double.parseDouble(share.group(2))).isGreaterThanOrEqualTo(Double.parseDouble(share.group(1)));
+                assertThat(routed.seconds()).containsKey("route");
+            }
+        }
+    }
+
     /** R_i = C⁺ S_i C: C·R_i keeps model i's class rows and zeroes the others (checked on the matrices). */
     @Test
     void eachModelsMapKeepsItsClassesAndDropsTheOthers() {
@@ -123,7 +150,7 @@ public class HeadSeparationTest {
             assertThatThrownBy(() -> MergeEngine.merge(List.of(la, lb), List.of("a", "b"), MergeExactnessTest.noReset("zip").withHead("separate"), data, m))
                     .isInstanceOf(UserException.class).hasMessageContaining("a has no cosine head");
             assertThatThrownBy(() -> MergeExactnessTest.noReset("zip").withHead("concat")).isInstanceOf(UserException.class)
-                    .hasMessage("--head must be avg or separate, got 'concat'");
+                    .hasMessage("--head must be avg, separate or routed, got 'concat'");
             var tooMany = new org.hetmerge.model.op.CosineHead(3, 4, 16f, 3);
             assertThatThrownBy(() -> HeadSeparation.separated("head", tooMany, List.of(new int[] {0, 1}, new int[] {2, 3}), new double[] {1, 1}, m))
                     .isInstanceOf(UserException.class).hasMessageContaining("4 class vectors of 3 dimensions");
