@@ -6,20 +6,21 @@
 #   homogeneous  zip of A_d + B_d (BN reset; the report also holds it without)
 #   hetero       A_d + B_d' (SMA, BN reset; and without)
 #   hetero-repair  the same with REPAIR instead of the BN reset
-# and, as VARIANTS (default "sep align repair seprepair") asks:
+# and, as VARIANTS (default "sep align repair seprepair routed") asks:
 #   sep     homo-sep, hetero-sep: the same zip / hetero merges with --head separate
 #   align   hetero-lma, hetero-uniform: LMA / uniform alignment instead of SMA (BN reset)
 #   repair  homo-repair: the homogeneous zip with REPAIR
 #   seprepair  homo-seprepair, hetero-seprepair: --head separate with REPAIR instead of the BN reset
+#   routed  homo-routed, hetero-routed: --head routed (BN reset)
 # Results: one line per merge in runs/sweep/results.tsv; experiments/sweep_table.py prints mean ± std.
-# Usage: [VARIANTS="sep align repair seprepair"] experiments/depth_sweep.sh [SEEDS] [WIDTHS]   (defaults "1 2 3" "0.5 1 2")
+# Usage: [VARIANTS="sep align repair seprepair routed"] experiments/depth_sweep.sh [SEEDS] [WIDTHS]   (defaults "1 2 3" "0.5 1 2")
 # Time, one thread per job: at ×2 one seed trains in ≈ 15 min and each merge takes ≈ 1.1 min; ×1 and ×0.5 are several times faster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 H=./hetmerge
 seeds=${1:-1 2 3}
 widths=${2:-0.5 1 2}
-variants=${VARIANTS:-sep align repair seprepair}
+variants=${VARIANTS:-sep align repair seprepair routed}
 has() { [[ " $variants " == *" $1 "* ]]; }
 out=runs/sweep
 mkdir -p "$out"
@@ -56,6 +57,10 @@ for s in $seeds; do
       fi
       if has repair; then
         merge "homo-repair-$d-$d-w$w-s$s" "a$d-w$w-s$s" "b$d-w$w-s$s" --method zip --repair repair
+      fi
+      if has routed; then
+        merge "homo-routed-$d-$d-w$w-s$s" "a$d-w$w-s$s" "b$d-w$w-s$s" --method zip --head routed
+        merge "hetero-routed-$d-$e-w$w-s$s" "a$d-w$w-s$s" "b$e-w$w-s$s" --method hetero --head routed
       fi
       if has seprepair; then
         merge "homo-seprepair-$d-$d-w$w-s$s" "a$d-w$w-s$s" "b$d-w$w-s$s" --method zip --head separate --repair repair

@@ -7,7 +7,7 @@
 # Every pair is merged with avg, permute, zip and weights (vit also zip with --stream-tap all, as
 # "zipall"); BatchNorm models with --repair bn (the report also holds the merge without any
 # correction) and --repair repair; the others with --repair none and --repair repair.
-# "zipsep" and "permutesep" are zip and permute with --head separate.
+# "zipsep" and "permutesep" are zip and permute with --head separate; "ziprouted" is zip with --head routed.
 # Writes runs/fam/FAMILY-sS-METHOD-REPAIR/report.json; experiments/families_table.py prints mean ± std.
 # Usage: [METHODS="…"] [REPAIRS="…"] experiments/families.sh [FAMILIES] [SEEDS]   (defaults "resnet vgg vit" "1 2 3";
 #        METHODS and REPAIRS replace the family's lists)
@@ -43,6 +43,7 @@ for f in $families; do
       case $m in
         zipall) args=(--method zip --stream-tap all) ;;
         *sep)   args=(--method "${m%sep}" --head separate) ;;
+        *routed) args=(--method "${m%routed}" --head routed) ;;
         *)      args=(--method "$m") ;;
       esac
       for r in $repairs; do

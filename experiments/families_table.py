@@ -26,8 +26,8 @@ def fmt(xs):
 
 
 print("| family | method | correction | seeds | joint | task avg |\n|---|---|---|---:|---:|---:|")
-order = {"avg": 0, "permute": 1, "permutesep": 1.5, "zip": 2, "zipsep": 2.5, "zipall": 3, "weights": 4}
-name = {"zipall": "zip, --stream-tap all", "zipsep": "zip, --head separate", "permutesep": "permute, --head separate"}
+order = {"avg": 0, "permute": 1, "permutesep": 1.5, "zip": 2, "zipsep": 2.5, "ziprouted": 2.7, "zipall": 3, "weights": 4}
+name = {"zipall": "zip, --stream-tap all", "zipsep": "zip, --head separate", "ziprouted": "zip, --head routed", "permutesep": "permute, --head separate"}
 for fam in sorted(ens):
     e = list(ens[fam].values())
     print(f"| {fam} | ensemble | — | {len(e)} | {fmt([x[0] for x in e])} | {fmt([x[1] for x in e])} |")

@@ -2,7 +2,7 @@
 # Issue 13: the WordNet text pair (4×64, 4 heads; animal/plant/food/body/substance vs
 # artifact/person/location/communication/act), 3 seed pairs, every method with and without REPAIR.
 # Writes runs/q/ab-[sN-]METHOD-REPAIR/report.json and prints the mean ± std table (joint, task avg).
-# zipsep: zip with --head separate. METHODS and REPAIRS replace the lists; finished merges are kept.
+# zipsep: zip with --head separate; ziprouted: zip with --head routed. METHODS and REPAIRS replace the lists; finished merges are kept.
 # Usage: [METHODS=…] [REPAIRS=…] experiments/text_repair.sh      (about 12 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,7 @@ for pair in ":txtA:txtB" "s2-:txtA-s2:txtB-s2" "s3-:txtA-s3:txtB-s3"; do
   for m in ${METHODS:-zip permute weights avg zipsep}; do
     for r in ${REPAIRS:-none repair}; do
       args=(--method "$m"); [[ $m == *sep ]] && args=(--method "${m%sep}" --head separate)
+      [[ $m == *routed ]] && args=(--method "${m%routed}" --head routed)
       [[ -f runs/q/ab-$tag$m-$r/report.json ]] || ./hetmerge merge "runs/q/$a" "runs/q/$b" "${args[@]}" --repair "$r" --out "runs/q/ab-$tag$m-$r" --force >/dev/null
     done
   done
