@@ -31,8 +31,9 @@ def both(runs, seeds, i=0, j=1):
 print("| width | pair | seeds | homogeneous zip (BN reset) | hetero SMA (BN reset) | hetero LMA (BN reset) "
       "| hetero uniform (BN reset) | hetero SMA (REPAIR) | hetero SMA (neither) | SMA − homogeneous | best hetero − homogeneous "
       "| homogeneous zip, separate head | hetero SMA, separate head | separate: hetero − homogeneous "
-      "| homogeneous zip, separate head (REPAIR) | hetero SMA, separate head (REPAIR) | separate, REPAIR: hetero − homogeneous |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+      "| homogeneous zip, separate head (REPAIR) | hetero SMA, separate head (REPAIR) | separate, REPAIR: hetero − homogeneous "
+      "| homogeneous zip, routed head | hetero SMA, routed head |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for w, d, e in sorted(k for k in rows if k[2] is not None):
     homo = rows.get((w, d, None), {}).get("homo", {})
     het = rows[(w, d, e)]
@@ -49,7 +50,8 @@ for w, d, e in sorted(k for k in rows if k[2] is not None):
           f"{both(het.get('hetero-repair', {}), seeds)} | {both(sma, seeds, 2, 3)} | "
           f"{fmt([sma[s][0] - homo[s][0] for s in seeds])} | {fmt(best)} | "
           f"{both(homo_sep, seeds)} | {both(sma_sep, seeds)} | {fmt([sma_sep[s][0] - homo_sep[s][0] for s in seeds if s in sma_sep and s in homo_sep])} | "
-          f"{both(homo_sr, seeds)} | {both(sma_sr, seeds)} | {fmt([sma_sr[s][0] - homo_sr[s][0] for s in seeds if s in sma_sr and s in homo_sr])} |")
+          f"{both(homo_sr, seeds)} | {both(sma_sr, seeds)} | {fmt([sma_sr[s][0] - homo_sr[s][0] for s in seeds if s in sma_sr and s in homo_sr])} | "
+          f"{both(rows.get((w, d, None), {}).get('homo-routed', {}), seeds)} | {both(het.get('hetero-routed', {}), seeds)} |")
 print("\njoint / task avg accuracy in %, mean ± std over seeds; the last two columns are joint "
       "(best: the best of SMA, LMA, uniform per seed, BN reset)\n")
 

@@ -56,14 +56,14 @@ public final class Demo {
     public record Pair(String name, String title, String a, String b, List<Merge> merges, List<String> stops, boolean correlations, boolean cka) {}
 
     /**
-     * One merge per spec METHOD[:ALIGN][/separate]; {@code align} applies to every method (a depth
+     * One merge per spec METHOD[:ALIGN][/HEAD]; {@code align} applies to every method (a depth
      * pair); "hetero:lma" picks hetero's strategy, "zip/separate" is zip with --head separate.
      */
     public static List<Merge> merges(int calib, String align, String... methods) {
         List<Merge> out = new ArrayList<>();
         for (String spec : methods) {
-            String head = spec.endsWith("/separate") ? "separate" : "avg";
-            String ma = spec.replace("/separate", "");
+            String head = spec.contains("/") ? spec.substring(spec.indexOf('/') + 1) : "avg";
+            String ma = spec.contains("/") ? spec.substring(0, spec.indexOf('/')) : spec;
             String m = ma.contains(":") ? ma.substring(0, ma.indexOf(':')) : ma;
             String a = ma.contains(":") ? ma.substring(ma.indexOf(':') + 1) : align;
             out.add(new Merge(spec, new MergeOptions(m, 0.5, 1.0, null, calib, true, 1, MergeOptions.INFERENCE_BATCH, a, new WidthPolicy("max")).withHead(head)));
@@ -104,7 +104,7 @@ public final class Demo {
                 new ModelRecipe("text-b", text(4, 64, 4), WordNet.NAME, classes(TEXT_B), adamw(2, 2, 0)));
         List<Pair> pairs = List.of(
                 new Pair("homogeneous", "Homogeneous: resnet-14×0.5 (0-4) + resnet-14×0.5 (5-9)", "resnet14x0.5-a", "resnet14x0.5-b",
-                        merges(calib, null, "avg", "permute", "zip", "zip/separate"), List.of("stage1", "stage2"), true, false),
+                        merges(calib, null, "avg", "permute", "zip", "zip/separate", "zip/routed"), List.of("stage1", "stage2"), true, false),
                 new Pair("depth", "Depth: resnet-14 (0-4) + resnet-20 (5-9)", "resnet14x1-a", "resnet20x1-b",
                         merges(calib, "sma", "permute", "hetero", "hetero:lma", "hetero/separate"), List.of(), false, true),
                 new Pair("width", "Width: resnet-14×0.5 (0-4) + resnet-14×1 (5-9)", "resnet14x0.5-a", "resnet14x1-b",
@@ -232,7 +232,7 @@ public final class Demo {
                 }
                 if (!stopLabels.isEmpty()) {
                     for (JsonObject r : jsonObjects(merges)) {
-                        boolean separate = r.has("head") && r.get("head").getAsString().equals("separate");
+                        boolean separate = r.has("head") && !r.get("head").getAsString().equals("avg");
                         if (r.get("method").getAsString().equals("zip") && (!r.has("stop_at") || r.get("stop_at").isJsonNull()) && !separate) {
                             stopLabels.add("full zip");
                             stopAcc.add(new double[] {r.get("joint").getAsDouble(), r.get("task_avg").getAsDouble()});

@@ -41,7 +41,7 @@ public class DemoTest {
                 new Demo.ModelRecipe("t-a", Demo.text(1, 8, 2), WordNet.NAME, Demo.classes(Demo.TEXT_A), Demo.adamw(1, 1, 600)),
                 new Demo.ModelRecipe("t-b", Demo.text(1, 8, 2), WordNet.NAME, Demo.classes(Demo.TEXT_B), Demo.adamw(1, 2, 600)));
         List<Demo.Pair> pairs = List.of(
-                new Demo.Pair("homogeneous", "Homogeneous", "a", "b", Demo.merges(calib, null, "avg", "permute", "zip", "zip/separate"), List.of("hidden.layer1"), true, false),
+                new Demo.Pair("homogeneous", "Homogeneous", "a", "b", Demo.merges(calib, null, "avg", "permute", "zip", "zip/separate", "zip/routed"), List.of("hidden.layer1"), true, false),
                 new Demo.Pair("depth", "Depth", "a", "b-deep", Demo.merges(calib, "sma", "permute", "hetero", "hetero:lma"), List.of(), false, true),
                 new Demo.Pair("width", "Width", "a-narrow", "b", Demo.merges(calib, null, "permute", "hetero"), List.of(), false, false),
                 new Demo.Pair("text", "Text", "t-a", "t-b", Demo.merges(calib, null, "avg", "permute", "zip"), List.of(), true, false));
@@ -76,7 +76,7 @@ public class DemoTest {
         String md = Files.readString(out.resolve("report.md"));
         String html = Files.readString(out.resolve("report.html"));
         for (String row : List.of("| ensemble |", "| **avg** |", "| **permute** |", "| **zip** |", "| **zip (stop at hidden.layer1)** |",
-                "| **permute (sma)** |", "| **hetero (sma)** |", "| **hetero (lma)** |", "| **hetero** |", "| **zip (separate head)** |")) {
+                "| **permute (sma)** |", "| **hetero (sma)** |", "| **hetero (lma)** |", "| **hetero** |", "| **zip (separate head)** |", "| **zip (routed head)** |")) {
             assertThat(md).contains(row);
         }
         assertThat(html).startsWith("<!DOCTYPE html>").contains("data:image/png;base64,").doesNotContain("src=\"http").contains("Provenance");
