@@ -40,6 +40,9 @@ import org.hetmerge.util.UserException;
 public final class HeadSeparation {
     private HeadSeparation() {}
 
+    /** How errors name the option: both modes separate the head. */
+    static final String FLAG = "--head separate/routed";
+
     /** The merge of every fixed space that feeds a cosine head inside the shared trunk, by space name (none past a stop point). */
     static Map<String, SpaceMerge> plan(List<Model> work, List<String> names, Map<String, Space> spaces, int shared,
                                         List<Map<String, ChannelMoments>> moments, List<String> notes, NDManager mgr) {
@@ -51,7 +54,7 @@ public final class HeadSeparation {
             if (!(n.op() instanceof CosineHead head)) continue;
             String input = n.inputs().get(0);
             if (g.node(input).op().spaceRole() != Op.SpaceRole.PRODUCER) {
-                throw new UserException("--head separate: " + names.get(0) + "'s cosine head " + n.name() + " reads " + input
+                throw new UserException(FLAG + ": " + names.get(0) + "'s cosine head " + n.name() + " reads " + input
                         + ", which is not a linear layer (found " + g.node(input).op().type() + ")");
             }
             Space space = spaces.values().stream().filter(s -> s.fixed() && s.nodes().contains(input)).findFirst()
@@ -101,7 +104,7 @@ public final class HeadSeparation {
             for (int c = 0; c < m.channels(); c++) sq += m.mean(c) * m.mean(c) + m.variance(c) * (m.rows() - 1) / m.rows();
             rms[i] = Math.sqrt(sq);
             if (!(rms[i] > 0) || !Double.isFinite(rms[i])) {
-                throw new UserException("--head separate: " + names.get(i) + "'s embedding " + embedding + " has norm " + rms[i]
+                throw new UserException(FLAG + ": " + names.get(i) + "'s embedding " + embedding + " has norm " + rms[i]
                         + " on the calibration samples (expected a positive finite number)");
             }
             logMean += Math.log(rms[i]) / models;
@@ -115,7 +118,7 @@ public final class HeadSeparation {
     public static void requireApplies(List<Model> models, List<String> names) {
         Graph g = models.get(0).graph();
         List<Node> heads = g.nodes().stream().filter(n -> n.op() instanceof CosineHead).toList();
-        if (heads.isEmpty()) throw new UserException("--head separate: " + names.get(0) + " has no cosine head (its linear heads are kept per task already)");
+        if (heads.isEmpty()) throw new UserException(FLAG + ": " + names.get(0) + " has no cosine head (its linear heads are kept per task already)");
         for (Node h : heads) columns(models, names, h.name(), ((CosineHead) h.op()).classes());
     }
 
@@ -130,7 +133,7 @@ public final class HeadSeparation {
                 if (!t.output().equals(output)) continue;
                 for (int c : t.columns()) {
                     if (owner[c] >= 0 && owner[c] != i) {
-                        throw new UserException("--head separate needs models of disjoint tasks, but " + names.get(owner[c]) + " and " + names.get(i)
+                        throw new UserException(FLAG + " needs models of disjoint tasks, but " + names.get(owner[c]) + " and " + names.get(i)
                                 + " both score class column " + c);
                     }
                     owner[c] = i;
@@ -165,7 +168,7 @@ public final class HeadSeparation {
     static List<double[][]> projections(String space, CosineHead head, List<int[]> columns, NDManager mgr) {
         int classes = head.classes(), dim = head.dim();
         if (classes > dim) {
-            throw new UserException("--head separate: the " + classes + " class vectors of " + dim + " dimensions are linearly dependent (needs classes ≤ dimensions)");
+            throw new UserException(FLAG + ": the " + classes + " class vectors of " + dim + " dimensions are linearly dependent (needs classes ≤ dimensions)");
         }
         float[] cv = head.classVectors();
         double[] c64 = new double[cv.length];
@@ -181,7 +184,7 @@ public final class HeadSeparation {
                 NDArray r = pinv.mul(s).matMul(c);
                 // C·R_i must reproduce S_i·C: a check that the class vectors were independent enough to invert.
                 double err = c.matMul(r).sub(c.mul(s.transpose())).abs().max().getDouble();
-                if (!(err < 1e-6)) throw new UserException("--head separate: the class vectors of " + space + " are too close to dependent (residual " + err + ")");
+                if (!(err < 1e-6)) throw new UserException(FLAG + ": the class vectors of " + space + " are too close to dependent (residual " + err + ")");
                 out.add(rows(r.toDoubleArray(), dim));
             }
         }
@@ -201,10 +204,10 @@ public final class HeadSeparation {
             Node n = g.nodes().get(at);
             if (!(n.op() instanceof CosineHead head)) continue;
             List<int[]> columns = columns(work, names, n.name(), head.classes());
-            int[] owner = new int[head.classes()];
-            java.util.Arrays.fill(owner, -1);
+            // Which model's task each dataset class belongs to (class ids, not head columns).
+            Map<Integer, Integer> owner = new java.util.HashMap<>();
             for (int i = 0; i < work.size(); i++) {
-                for (TaskHead t : work.get(i).tasks()) if (t.output().equals(n.name())) for (int c : t.task().classes()) owner[c] = i;
+                for (TaskHead t : work.get(i).tasks()) if (t.output().equals(n.name())) for (int c : t.task().classes()) owner.put(c, i);
             }
             List<double[]> best = new ArrayList<>();
             List<Integer> task = new ArrayList<>();
@@ -212,8 +215,8 @@ public final class HeadSeparation {
             Batches.forEach(data, idx, batchSize, merged.params().manager(), (input, from, to) -> {
                 float[] scores = Executor.run(g, merged.params(), input, OpContext.Mode.EVAL, 0.9f, java.util.Set.of(n.name())).taps().get(n.name()).toFloatArray();
                 for (int s = from; s < to; s++) {
-                    int label = labels[idx[s]];
-                    if (label < 0 || label >= owner.length || owner[label] < 0) continue; // a sample of no model's task
+                    Integer model = owner.get(labels[idx[s]]);
+                    if (model == null) continue; // a sample of no model's task
                     double[] row = new double[columns.size()];
                     for (int i = 0; i < row.length; i++) {
                         row[i] = Double.NEGATIVE_INFINITY;
@@ -221,10 +224,14 @@ public final class HeadSeparation {
                         if (!Double.isFinite(row[i])) throw new UserException("--head routed: the merged model's score of " + names.get(i) + "'s classes is " + row[i] + " on a calibration sample");
                     }
                     best.add(row);
-                    task.add(owner[label]);
+                    task.add(model);
                 }
             });
-            TaskRouting.Result r = TaskRouting.factors(best.toArray(new double[0][]), task.stream().mapToInt(Integer::intValue).toArray());
+            TaskRouting.Result r = TaskRouting.factors(best.toArray(new double[0][]), task.stream().mapToInt(Integer::intValue).toArray(), columns.size());
+            if (best.isEmpty()) {
+                notes.add("routed head: no calibration sample belongs to a model's task, so the scores were not scaled");
+                continue;
+            }
             apply(merged, n.inputs().get(0), projections(n.name(), head, columns, merged.params().manager()), r.factors());
             StringBuilder sb = new StringBuilder("routed head: factors");
             for (int i = 0; i < names.size(); i++) sb.append(String.format(java.util.Locale.ROOT, "%s %s %.3f", i == 0 ? "" : ",", names.get(i), r.factors()[i]));
@@ -239,8 +246,9 @@ public final class HeadSeparation {
         int dim = r.get(0).length;
         double[] q = new double[dim * dim];
         for (int i = 0; i < r.size(); i++) for (int a = 0; a < dim; a++) for (int b = 0; b < dim; b++) q[a * dim + b] += factors[i] * r.get(i)[a][b];
+        if (!merged.params().has(node + ".weight")) throw new IllegalStateException("routed head: " + node + " has no weight to scale");
         for (String suffix : List.of(".weight", ".bias")) {
-            if (!merged.params().has(node + suffix)) continue;
+            if (!merged.params().has(node + suffix)) continue; // a layer without bias
             NDArray p = merged.params().get(node + suffix);
             float[] updated;
             try (NDManager m = p.getManager().newSubManager(); NDArray v = p.toType(ai.djl.ndarray.types.DataType.FLOAT64, true)) {

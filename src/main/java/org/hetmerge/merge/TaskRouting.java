@@ -18,7 +18,7 @@ import java.util.List;
  * for two models one step is the global optimum). For more models that ascent is local, so it is
  * restarted from 4 (K − 1) other starting points and the best end kept. Among equally good factors
  * the one nearest (in log) to the current factor is kept, so ties never move a factor away from 1.
- * O(K · N²) per sweep for K models and N samples; N is the calibration set (≤ a few thousand).
+ * Each factor's optimum costs O(N log N + K·N) for N samples, a sweep K times that.
  */
 final class TaskRouting {
     private TaskRouting() {}
@@ -31,10 +31,11 @@ final class TaskRouting {
     /**
      * @param best per sample, per model: the highest score among that model's classes (finite)
      * @param task per sample, the model whose task it was drawn from
+     * @param k the number of models (no samples: every factor stays 1)
      */
-    static Result factors(double[][] best, int[] task) {
-        int k = best.length == 0 ? 0 : best[0].length;
+    static Result factors(double[][] best, int[] task, int k) {
         for (double[] row : best) {
+            if (row.length != k) throw new IllegalArgumentException("expected " + k + " scores per sample, got " + row.length);
             for (double v : row) if (!Double.isFinite(v)) throw new IllegalArgumentException("non-finite score " + v);
         }
         double[] ones = new double[k];
@@ -95,40 +96,65 @@ final class TaskRouting {
         return arg;
     }
 
-    /** {factor, correct samples}: the best f_j with the other factors fixed, nearest the current one among equals. */
+    /**
+     * {factor, correct samples}: the best f_j with the other factors fixed, nearest the current one
+     * among equals. Each sample goes to model j on one side of a threshold o / b_j (o: the best of
+     * the others' scaled scores, b_j its own) or on neither; one sweep over the sorted thresholds
+     * counts every interval, O(N log N).
+     */
     private static double[] bestFactor(double[][] best, int[] task, double[] f, int j) {
-        // A sample's route can only change where f_j · best_j crosses the best of the others.
-        List<Double> cuts = new ArrayList<>();
-        for (double[] row : best) {
-            double other = othersBest(row, f, j);
-            if (row[j] != 0 && other / row[j] > 0) cuts.add(other / row[j]);
-        }
-        double[] t = cuts.stream().mapToDouble(Double::doubleValue).sorted().distinct().toArray();
-        List<Double> candidates = new ArrayList<>();
-        candidates.add(f[j]);
-        if (t.length > 0) {
-            candidates.add(t[0] / 2);
-            candidates.add(t[t.length - 1] * 2);
-            for (int i = 0; i + 1 < t.length; i++) candidates.add(Math.sqrt(t[i] * t[i + 1]));
-        }
-        double bestF = f[j];
-        int bestCorrect = -1;
-        double[] g = f.clone();
-        for (double c : candidates) {
-            g[j] = c;
-            int ok = correct(best, task, g);
-            double distance = Math.abs(Math.log(c / f[j])), bestDistance = Math.abs(Math.log(bestF / f[j]));
-            if (ok > bestCorrect || (ok == bestCorrect && distance < bestDistance)) {
-                bestCorrect = ok;
-                bestF = c;
+        List<double[]> events = new ArrayList<>(); // {threshold, change of the count when f_j passes it upwards}
+        int atZero = 0; // correct samples as f_j → 0⁺
+        for (int s = 0; s < best.length; s++) {
+            double[] row = best[s];
+            int other = othersArg(row, f, j);
+            double o = f[other] * row[other], b = row[j];
+            int ifJ = task[s] == j ? 1 : 0, ifOther = task[s] == other ? 1 : 0;
+            double t = b != 0 ? o / b : 0;
+            if (b > 0 && t > 0) {          // j wins above t
+                atZero += ifOther;
+                events.add(new double[] {t, ifJ - ifOther});
+            } else if (b < 0 && t > 0) {   // j wins below t
+                atZero += ifJ;
+                events.add(new double[] {t, ifOther - ifJ});
+            } else {                       // the same winner for every f_j > 0
+                boolean jWins = b > 0 || (b == 0 && o < 0); // b > 0 with t ≤ 0: o ≤ 0 < f_j b; b < 0 with t ≤ 0: o ≥ 0 > f_j b
+                atZero += jWins ? ifJ : ifOther;
             }
         }
+        events.sort((x, y) -> Double.compare(x[0], y[0]));
+        double bestF = f[j];
+        int bestCorrect = -1;
+        int count = atZero;
+        double previous = 0;
+        int e = 0;
+        while (true) {
+            // The interval (previous, next threshold): its count, tried at its geometric middle.
+            double next = e < events.size() ? events.get(e)[0] : Double.POSITIVE_INFINITY;
+            double at = previous == 0 ? (next == Double.POSITIVE_INFINITY ? 1 : next / 2) : next == Double.POSITIVE_INFINITY ? previous * 2 : Math.sqrt(previous * next);
+            boolean holdsCurrent = f[j] > previous && f[j] < next;
+            double candidate = holdsCurrent ? f[j] : at;
+            double distance = Math.abs(Math.log(candidate / f[j])), bestDistance = Math.abs(Math.log(bestF / f[j]));
+            if (count > bestCorrect || (count == bestCorrect && distance < bestDistance)) {
+                bestCorrect = count;
+                bestF = candidate;
+            }
+            if (e >= events.size()) break;
+            // Every event at this threshold flips its sample.
+            while (e < events.size() && events.get(e)[0] == next) count += (int) events.get(e++)[1];
+            previous = next;
+        }
+        // f_j exactly on a threshold (where a tie decides) is scored as it is.
+        int current = correct(best, task, f);
+        if (current >= bestCorrect) return new double[] {f[j], current};
         return new double[] {bestF, bestCorrect};
     }
 
-    private static double othersBest(double[] row, double[] f, int j) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < row.length; i++) if (i != j) m = Math.max(m, f[i] * row[i]);
-        return m;
+    /** The first model other than j with the highest scaled score. */
+    private static int othersArg(double[] row, double[] f, int j) {
+        int arg = -1;
+        for (int i = 0; i < row.length; i++) if (i != j && (arg < 0 || f[i] * row[i] > f[arg] * row[arg])) arg = i;
+        return arg;
     }
+
 }

@@ -96,6 +96,8 @@ public final class MergeRun {
             }
         }
         Model merged = r.merged();
+        // The engine built with --repair none (and a separate head where routed); the model records what was done.
+        merged.info().getAsJsonObject("merge").add("options", new com.google.gson.Gson().toJsonTree(opt));
         TaskMetrics after = TaskMetrics.evaluate(Scorer.of(merged, base.classes()), data, base.taskClasses(), mgr, opt.batchSize());
         seconds.put("eval", (System.nanoTime() - e0) / 1e9); // the originals' evaluation (base.seconds()) is counted once by the caller
         double mergeSeconds = seconds.entrySet().stream().filter(e -> !e.getKey().equals("eval")).mapToDouble(Map.Entry::getValue).sum();

@@ -108,12 +108,43 @@ public class HeadSeparationTest {
                     assertThat(TestSupport.maxAbsDiff(directions(routed.merged(), x, t.classes()), directions(separate, x, t.classes()))).as(spec.label()).isLessThan(1e-4);
                 }
                 String note = routed.notes().stream().filter(n -> n.startsWith("routed head: factors a 1.000, b ")).findFirst().orElseThrow();
-                java.util.regex.Matcher share = java.util.regex.Pattern.compile("([0-9.]+)% → ([0-9.]+)%").matcher(note);
+                java.util.regex.Matcher share = java.util.regex.Pattern.compile("b ([0-9.]+); .*: ([0-9.]+)% → ([0-9.]+)%").matcher(note);
                 assertThat(share.find()).isTrue();
-                assertThat(Double.parseDouble(share.group(2))).isGreaterThanOrEqualTo(Double.parseDouble(share.group(1)));
+                assertThat(Double.parseDouble(share.group(3))).isGreaterThanOrEqualTo(Double.parseDouble(share.group(2)));
+                // Per sample, b's best score over a's is the separated head's ratio times f_b (the note's 3 decimals).
+                double fb = Double.parseDouble(share.group(1));
+                float[] sep = scores(separate, x), rout = scores(routed.merged(), x);
+                for (int s0 = 0; s0 < sep.length / 4; s0++) {
+                    double want = fb * best(sep, s0, SECOND) / best(sep, s0, FIRST), got = best(rout, s0, SECOND) / best(rout, s0, FIRST);
+                    assertThat(got).as(spec.label() + " sample " + s0).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-3 * (1 + Math.abs(want))));
+                }
                 assertThat(routed.seconds()).containsKey("route");
             }
         }
+    }
+
+    static float[] scores(Model model, NDArray x) {
+        return Executor.run(model.graph(), model.params(), x, OpContext.Mode.EVAL, 0.9f, Set.of()).outputs().get("head.cos").toFloatArray();
+    }
+
+    /** The highest of a task's 4-class scores for sample s. */
+    static double best(float[] scores, int s, Task t) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int c : t.classes()) m = Math.max(m, scores[s * 4 + c]);
+        return m;
+    }
+
+    /** scale_i = (Π RMS)^(1/K) / RMS_i with RMS_i² = Σ_c (μ_c² + σ_c²), σ² the population variance. */
+    @Test
+    void scalesDivideByEachEmbeddingsRmsNorm() {
+        var a = new org.hetmerge.stats.ChannelMoments(2);
+        a.add(new float[] {3, 0}, new float[] {0, 16 * 4}, 4); // μ = (3, 0), population σ² = (0, 16): RMS 5
+        var b = new org.hetmerge.stats.ChannelMoments(2);
+        b.add(new float[] {0, 20}, new float[] {0, 0}, 4);     // RMS 20
+        double[] s = HeadSeparation.scales("e", List.of(java.util.Map.of("e", a), java.util.Map.of("e", b)), List.of("a", "b"));
+        assertThat(s[0]).isCloseTo(10.0 / 5, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(s[1]).isCloseTo(10.0 / 20, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(HeadSeparation.scales("e", null, List.of("a", "b"))).isNull();
     }
 
     /** R_i = C⁺ S_i C: C·R_i keeps model i's class rows and zeroes the others (checked on the matrices). */

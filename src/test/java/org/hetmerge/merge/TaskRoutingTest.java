@@ -20,7 +20,7 @@ class TaskRoutingTest {
                 // Scores of the sample's own model a little higher on average; some negative.
                 for (int i = 0; i < 2; i++) best[s][i] = rng.nextDouble() * 4 - 1 + (i == task[s] ? 0.5 : 0) * (i == 1 ? 0.3 : 1);
             }
-            TaskRouting.Result r = TaskRouting.factors(best, task);
+            TaskRouting.Result r = TaskRouting.factors(best, task, best[0].length);
             int grid = 0;
             for (int k = -3000; k <= 3000; k++) grid = Math.max(grid, TaskRouting.correct(best, task, new double[] {1, Math.pow(10, k / 1000.0)}));
             int got = TaskRouting.correct(best, task, r.factors());
@@ -40,12 +40,12 @@ class TaskRoutingTest {
     void picksTheMiddleOfTheBestIntervalAndKeepsOneWhenNothingImproves() {
         double[][] best = {{1, 0.5}, {1, 0.5}, {1, 0.2}, {1, 0.2}, {1, 0.2}};
         int[] task = {1, 1, 0, 0, 0};
-        TaskRouting.Result r = TaskRouting.factors(best, task);
+        TaskRouting.Result r = TaskRouting.factors(best, task, best[0].length);
         assertThat(r.factors()[1]).isCloseTo(Math.sqrt(10), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(r.before()).isEqualTo(0.6);
         assertThat(r.after()).isEqualTo(1.0);
         double[][] right = {{1, 0.5}, {0.1, 2}};
-        assertThat(TaskRouting.factors(right, new int[] {0, 1}).factors()).containsExactly(1.0, 1.0);
+        assertThat(TaskRouting.factors(right, new int[] {0, 1}, 2).factors()).containsExactly(1.0, 1.0);
     }
 
     /** Three models: coordinate ascent never ends below where it started, and mostly where a factor grid over f_1, f_2 ends. */
@@ -61,7 +61,7 @@ class TaskRoutingTest {
                 task[s] = rng.nextInt(3);
                 for (int i = 0; i < 3; i++) best[s][i] = 0.1 + rng.nextDouble() * (i == task[s] ? 1.5 : 1) * (1 + i);
             }
-            TaskRouting.Result r = TaskRouting.factors(best, task);
+            TaskRouting.Result r = TaskRouting.factors(best, task, best[0].length);
             assertThat(r.after()).isGreaterThanOrEqualTo(r.before());
             int grid = 0;
             for (int a = -20; a <= 20; a++) {
@@ -78,6 +78,6 @@ class TaskRoutingTest {
 
     @Test
     void nonFiniteScoresAreRefused() {
-        assertThatThrownBy(() -> TaskRouting.factors(new double[][] {{1, Double.NaN}}, new int[] {0})).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
+        assertThatThrownBy(() -> TaskRouting.factors(new double[][] {{1, Double.NaN}}, new int[] {0}, 2)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
     }
 }
