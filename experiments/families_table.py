@@ -9,9 +9,10 @@ import sys
 root = sys.argv[1] if len(sys.argv) > 1 else "runs/fam"
 cells, ens = {}, {}
 for path in sorted(glob.glob(os.path.join(root, "*-s*-*-*/report.json"))):
-    fam, seed, method, repair = os.path.basename(os.path.dirname(path)).split("-")
-    if repair not in ("bn", "repair", "none"):
-        continue  # experiments/vgg_depth.sh writes vggdepth-sS-hetero-ALIGN beside the family runs
+    parts = os.path.basename(os.path.dirname(path)).split("-")
+    if len(parts) != 4 or parts[3] not in ("bn", "repair", "none"):
+        continue  # experiments/vgg_depth.sh writes vggdepth-sS-hetero-ALIGN[-REPAIR] beside the family runs
+    fam, seed, method, repair = parts
     r = json.load(open(path))
     ens.setdefault(fam, {})[seed] = (100 * r["ensemble"]["joint"], 100 * r["ensemble"]["task_avg"])
     label = {"bn": "BN reset", "repair": "REPAIR", "none": "none"}[repair]
