@@ -204,31 +204,9 @@ public final class HeadSeparation {
             Node n = g.nodes().get(at);
             if (!(n.op() instanceof CosineHead head)) continue;
             List<int[]> columns = columns(work, names, n.name(), head.classes());
-            // Which model's task each dataset class belongs to (class ids, not head columns).
-            Map<Integer, Integer> owner = new java.util.HashMap<>();
-            for (int i = 0; i < work.size(); i++) {
-                for (TaskHead t : work.get(i).tasks()) if (t.output().equals(n.name())) for (int c : t.task().classes()) owner.put(c, i);
-            }
-            List<double[]> best = new ArrayList<>();
-            List<Integer> task = new ArrayList<>();
-            int[] labels = data.labels();
-            Batches.forEach(data, idx, batchSize, merged.params().manager(), (input, from, to) -> {
-                float[] scores = Executor.run(g, merged.params(), input, OpContext.Mode.EVAL, 0.9f, java.util.Set.of(n.name())).taps().get(n.name()).toFloatArray();
-                for (int s = from; s < to; s++) {
-                    Integer model = owner.get(labels[idx[s]]);
-                    if (model == null) continue; // a sample of no model's task
-                    double[] row = new double[columns.size()];
-                    for (int i = 0; i < row.length; i++) {
-                        row[i] = Double.NEGATIVE_INFINITY;
-                        for (int c : columns.get(i)) row[i] = Math.max(row[i], scores[(s - from) * head.classes() + c]);
-                        if (!Double.isFinite(row[i])) throw new UserException("--head routed: the merged model's score of " + names.get(i) + "'s classes is " + row[i] + " on a calibration sample");
-                    }
-                    best.add(row);
-                    task.add(model);
-                }
-            });
-            TaskRouting.Result r = TaskRouting.factors(best.toArray(new double[0][]), task.stream().mapToInt(Integer::intValue).toArray(), columns.size());
-            if (best.isEmpty()) {
+            OwnTaskScores sc = ownTaskScores(merged, work, names, n.name(), head, columns, data, idx, batchSize);
+            TaskRouting.Result r = TaskRouting.factors(sc.best(), sc.task(), columns.size());
+            if (sc.best().length == 0) {
                 notes.add("routed head: no calibration sample belongs to a model's task, so the scores were not scaled");
                 continue;
             }
@@ -236,9 +214,40 @@ public final class HeadSeparation {
             StringBuilder sb = new StringBuilder("routed head: factors");
             for (int i = 0; i < names.size(); i++) sb.append(String.format(java.util.Locale.ROOT, "%s %s %.3f", i == 0 ? "" : ",", names.get(i), r.factors()[i]));
             notes.add(sb + String.format(java.util.Locale.ROOT, "; %d calibration samples reach their own task's model first: %.1f%% → %.1f%%",
-                    best.size(), 100 * r.before(), 100 * r.after()));
+                    sc.best().length, 100 * r.before(), 100 * r.after()));
         }
         return notes;
+    }
+
+    /** Per calibration sample of some model's task: each model's highest score, and which model's task it came from. */
+    record OwnTaskScores(double[][] best, int[] task) {}
+
+    static OwnTaskScores ownTaskScores(Model merged, List<Model> work, List<String> names, String headNode, CosineHead head, List<int[]> columns,
+                                       Samples data, int[] idx, int batchSize) {
+        // Which model's task each dataset class belongs to (class ids, not head columns).
+        Map<Integer, Integer> owner = new java.util.HashMap<>();
+        for (int i = 0; i < work.size(); i++) {
+            for (TaskHead t : work.get(i).tasks()) if (t.output().equals(headNode)) for (int c : t.task().classes()) owner.put(c, i);
+        }
+        List<double[]> best = new ArrayList<>();
+        List<Integer> task = new ArrayList<>();
+        int[] labels = data.labels();
+        Batches.forEach(data, idx, batchSize, merged.params().manager(), (input, from, to) -> {
+            float[] scores = Executor.run(merged.graph(), merged.params(), input, OpContext.Mode.EVAL, 0.9f, java.util.Set.of(headNode)).taps().get(headNode).toFloatArray();
+            for (int s = from; s < to; s++) {
+                Integer model = owner.get(labels[idx[s]]);
+                if (model == null) continue; // a sample of no model's task
+                double[] row = new double[columns.size()];
+                for (int i = 0; i < row.length; i++) {
+                    row[i] = Double.NEGATIVE_INFINITY;
+                    for (int c : columns.get(i)) row[i] = Math.max(row[i], scores[(s - from) * head.classes() + c]);
+                    if (!Double.isFinite(row[i])) throw new UserException("--head routed: the merged model's score of " + names.get(i) + "'s classes is " + row[i] + " on a calibration sample");
+                }
+                best.add(row);
+                task.add(model);
+            }
+        });
+        return new OwnTaskScores(best.toArray(new double[0][]), task.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** W ← QW and b ← Qb for the layer {@code node}, Q = Σ_i f_i R_i. */
