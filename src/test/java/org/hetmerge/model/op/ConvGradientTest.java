@@ -37,6 +37,13 @@ class ConvGradientTest {
                     double err = y.sub(y64).abs().max().getDouble() / y64.abs().max().getDouble();
                     assertThat(err).as("relative error of the output (training: %s)", training).isLessThan(1e-4);
                 }
+                // The BN reset's pass: channels-last without training, on either input order.
+                NDArray y64 = conv.convolve(x.toType(DataType.FLOAT64, true), w.toType(DataType.FLOAT64, true), b.toType(DataType.FLOAT64, true), false);
+                for (NDArray input : new NDArray[] {x, channelsLast(x)}) {
+                    NDArray y = conv.convolve(input, w, b, false, true).toType(DataType.FLOAT64, false);
+                    double err = y.sub(y64).abs().max().getDouble() / y64.abs().max().getDouble();
+                    assertThat(err).as("relative error of the channels-last output (input %s)", input == x ? "contiguous" : "channels-last").isLessThan(1e-4);
+                }
                 // Training runs channels-last from the first convolution on: its inputs arrive in either order.
                 for (NDArray input : new NDArray[] {x, channelsLast(x)}) {
                     NDArray[] single = gradients(conv, input, w, b, r, DataType.FLOAT32);
