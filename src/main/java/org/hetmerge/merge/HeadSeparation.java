@@ -49,9 +49,8 @@ public final class HeadSeparation {
         requireApplies(work, names);
         Graph g = work.get(0).graph();
         Map<String, SpaceMerge> out = new LinkedHashMap<>();
-        for (int idx = 0; idx <= shared; idx++) {
-            Node n = g.nodes().get(idx);
-            if (!(n.op() instanceof CosineHead head)) continue;
+        for (Node n : cosineHeads(g, shared)) {
+            CosineHead head = (CosineHead) n.op();
             String input = n.inputs().get(0);
             if (g.node(input).op().spaceRole() != Op.SpaceRole.PRODUCER) {
                 throw new UserException(FLAG + ": " + names.get(0) + "'s cosine head " + n.name() + " reads " + input
@@ -65,9 +64,7 @@ public final class HeadSeparation {
                 java.util.Arrays.fill(scales, 1);
                 notes.add("separate head: the embeddings' norms were not measured (no calibration pass), so they are not equalized");
             } else {
-                StringBuilder sb = new StringBuilder("separate head: embedding scales");
-                for (int i = 0; i < scales.length; i++) sb.append(String.format(java.util.Locale.ROOT, "%s %s %.3f", i == 0 ? "" : ",", names.get(i), scales[i]));
-                notes.add(sb + " (each model's embedding divided by its RMS norm on the calibration samples)");
+                notes.add("separate head: embedding scales " + perModel(names, scales) + " (each model's embedding divided by its RMS norm on the calibration samples)");
             }
             out.put(space.name(), separated(space.name(), head, columns(work, names, n.name(), head.classes()), scales, mgr));
         }
@@ -77,11 +74,22 @@ public final class HeadSeparation {
     /** The layers whose outputs the cosine heads read, up to {@code shared}: their moments give the scales. */
     static java.util.Set<String> embeddingNodes(Graph g, int shared) {
         java.util.Set<String> out = new java.util.LinkedHashSet<>();
-        for (int idx = 0; idx <= shared; idx++) {
-            Node n = g.nodes().get(idx);
-            if (n.op() instanceof CosineHead) out.add(n.inputs().get(0));
-        }
+        for (Node n : cosineHeads(g, shared)) out.add(n.inputs().get(0));
         return out;
+    }
+
+    /** The cosine heads among nodes 0…{@code shared} (the shared trunk); past a stop point each model keeps its own. */
+    static List<Node> cosineHeads(Graph g, int shared) {
+        List<Node> out = new ArrayList<>();
+        for (int idx = 0; idx <= shared; idx++) if (g.nodes().get(idx).op() instanceof CosineHead) out.add(g.nodes().get(idx));
+        return out;
+    }
+
+    /** "a 1.000, b 0.812": one number per model, for the report's notes. */
+    static String perModel(List<String> names, double[] values) {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) parts.add(String.format(java.util.Locale.ROOT, "%s %.3f", names.get(i), values[i]));
+        return String.join(", ", parts);
     }
 
     /**
@@ -198,23 +206,19 @@ public final class HeadSeparation {
      * ({@link #projections}). No prediction within a task changes. Returns one note per head.
      */
     static List<String> route(Model merged, List<Model> work, List<String> names, int shared, Samples data, int[] idx, int batchSize) {
-        Graph g = merged.graph();
         List<String> notes = new ArrayList<>();
-        for (int at = 0; at <= shared; at++) {
-            Node n = g.nodes().get(at);
-            if (!(n.op() instanceof CosineHead head)) continue;
+        for (Node n : cosineHeads(merged.graph(), shared)) {
+            CosineHead head = (CosineHead) n.op();
             List<int[]> columns = columns(work, names, n.name(), head.classes());
             OwnTaskScores sc = ownTaskScores(merged, work, names, n.name(), head, columns, data, idx, batchSize);
-            TaskRouting.Result r = TaskRouting.factors(sc.best(), sc.task(), columns.size());
             if (sc.best().length == 0) {
                 notes.add("routed head: no calibration sample belongs to a model's task, so the scores were not scaled");
                 continue;
             }
+            TaskRouting.Result r = TaskRouting.factors(sc.best(), sc.task(), columns.size());
             apply(merged, n.inputs().get(0), projections(n.name(), head, columns, merged.params().manager()), r.factors());
-            StringBuilder sb = new StringBuilder("routed head: factors");
-            for (int i = 0; i < names.size(); i++) sb.append(String.format(java.util.Locale.ROOT, "%s %s %.3f", i == 0 ? "" : ",", names.get(i), r.factors()[i]));
-            notes.add(sb + String.format(java.util.Locale.ROOT, "; %d calibration samples reach their own task's model first: %.1f%% → %.1f%%",
-                    sc.best().length, 100 * r.before(), 100 * r.after()));
+            notes.add("routed head: factors " + perModel(names, r.factors()) + String.format(java.util.Locale.ROOT,
+                    "; %d calibration samples reach their own task's model first: %.1f%% → %.1f%%", sc.best().length, 100 * r.before(), 100 * r.after()));
         }
         return notes;
     }
